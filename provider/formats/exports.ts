@@ -14,7 +14,6 @@
  * place) and comments every physical line of the others out with {@link EXPORTS_DUPLICATE_MARK} in front of
  * the original text; exportfs would otherwise merge or warn about them, and the operator keeps seeing them.
  */
-import { splitPhysicalLines } from "./fstab";
 import { mangleOctal, normalizeMountPath, unmangleOctal } from "./fstab-octal-escape";
 
 export const EXPORTS_DUPLICATE_MARK = "# xen-ha: disabled duplicate: ";
