@@ -1,0 +1,181 @@
+/**
+ * Running one command on a session channel: stdin with backpressure (binary-safe), output collection,
+ * a timeout that kills the command, and becoming root through sudo.
+ */
+import { randomBytes } from "crypto";
+import type { ClientChannel } from "ssh2";
+import { quoteArgv } from "./quote";
+import { type ExecOptions, type ExecResult, DEFAULT_EXEC_TIMEOUT_MS, ExecTimeoutError, SshConnectionError, tail }
+  from "./remote-host";
+import type { Session } from "./session";
+
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ILL: 4, ABRT: 6, FPE: 8, KILL: 9, SEGV: 11,
+  PIPE: 13, ALRM: 14, TERM: 15, USR1: 10, USR2: 12 };
+
+export interface SudoOptions {
+  password?: string;
+}
+
+/**
+ * The sudo wrapper. The inner shell prints a marker to stderr once it runs as root: before the marker, stderr
+ * belongs to sudo (its prompt, its refusals), after it to the command. The command's stdin is only sent after
+ * the marker, so a password can never end up in it, and a NOPASSWD sudo never eats the command's input.
+ */
+export function sudoArgv(argv: readonly string[], nonce: string): { argv: string[]; prompt: string; marker: string } {
+  const prompt = `[xen-ha sudo ${nonce}] password:`;
+  const marker = `xen-ha-sudo-ok-${nonce}`;
+  return {
+    argv: ["sudo", "-S", "-p", prompt, "--", "sh", "-c", `echo ${marker} >&2; exec "$@"`, "sh", ...argv],
+    prompt,
+    marker,
+  };
+}
+
+/** What sudo's stderr so far means for the handshake. Pure. */
+export function sudoState(stderrSoFar: string, prompt: string, marker: string):
+  { state: "waiting" } | { state: "prompt"; count: number } | { state: "ok"; rest: string } {
+  const m = stderrSoFar.indexOf(`${marker}\n`);
+  if (m !== -1) return { state: "ok", rest: stderrSoFar.slice(m + marker.length + 1) };
+  const count = stderrSoFar.split(prompt).length - 1;
+  return count > 0 ? { state: "prompt", count } : { state: "waiting" };
+}
+
+export function runOnSession(
+  session: Session,
+  argv: readonly string[],
+  opts: ExecOptions = {},
+  sudo?: SudoOptions,
+): Promise<ExecResult> {
+  const label = session.label;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const nonce = randomBytes(8).toString("hex");
+  const wrapped = sudo ? sudoArgv(argv, nonce) : undefined;
+  const command = quoteArgv(wrapped ? wrapped.argv : argv);
+  const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
+
+  return session.open({ command }).then((channel) => new Promise<ExecResult>((resolve, reject) => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let sudoPending = wrapped !== undefined;
+    let preamble = "";
+    let answered = 0;
+    let code: number | null = null;
+    let signal: string | undefined;
+    let done = false;
+
+    const finish = (f: () => void) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      unsubLost();
+      session.release();
+      f();
+    };
+    const abort = (e: Error) => finish(() => {
+      kill(channel);
+      reject(e);
+    });
+
+    const timer = setTimeout(() => abort(new ExecTimeoutError(label, argv, timeoutMs,
+      Buffer.concat(err).toString("utf8"))), timeoutMs);
+    const unsubLost = session.whenLost((e) => abort(new SshConnectionError(label,
+      `${e.message} while running a command; it may or may not have completed`, "lost-during")));
+
+    channel.on("data", (d: Buffer) => out.push(d));
+    channel.stderr.on("data", (d: Buffer) => {
+      if (!sudoPending || !wrapped) {
+        err.push(d);
+        return;
+      }
+      preamble += d.toString("utf8");
+      const s = sudoState(preamble, wrapped.prompt, wrapped.marker);
+      if (s.state === "ok") {
+        sudoPending = false;
+        if (s.rest) err.push(Buffer.from(s.rest));
+        sendStdin();
+      } else if (s.state === "prompt") {
+        if (sudo?.password === undefined) {
+          abort(new SshConnectionError(label, `sudo on ${label} asks for a password, but connection.sudo.password ` +
+            "is not set (or allow the user NOPASSWD in sudoers)", "sudo"));
+        } else if (s.count > 1) {
+          abort(new SshConnectionError(label, `sudo on ${label} refused connection.sudo.password`, "sudo"));
+        } else if (answered < s.count) {
+          answered = s.count;
+          channel.write(`${sudo.password}\n`);
+        }
+      }
+    });
+    channel.on("exit", (c: number | null, sig?: string) => {
+      code = c;
+      if (c === null && sig) signal = sig.replace(/^SIG/, "");
+    });
+    channel.on("close", () => {
+      if (done) return;
+      if (code === null && signal === undefined) {
+        abort(new SshConnectionError(label, `the channel on ${label} closed without an exit status`, "lost-during"));
+        return;
+      }
+      if (sudoPending && wrapped) {
+        // sudo itself failed (not allowed, no tty, ...): its words are in the preamble.
+        const said = tail(preamble.split(wrapped.prompt).join("").trim());
+        const tty = /must have a tty|requiretty/.test(said)
+          ? " (this host's sudoers has requiretty: add \"Defaults:USER !requiretty\" for the connection's user)" : "";
+        abort(new SshConnectionError(label, `sudo on ${label} failed before running the command: ${said}${tty}`,
+          "sudo"));
+        return;
+      }
+      finish(() => resolve({
+        code: code ?? 128 + (SIGNALS[signal as string] ?? 0),
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        ...(signal ? { signal } : {}),
+      }));
+    });
+    // A command that exits without reading all of its stdin makes our writes fail; its exit status tells.
+    channel.on("error", () => undefined);
+
+    const sendStdin = () => {
+      if (stdin === undefined) {
+        channel.end();
+        return;
+      }
+      writeAll(channel, stdin).then(() => channel.end(), () => undefined);
+    };
+    if (!sudoPending) sendStdin();
+  }));
+}
+
+/** Writes a buffer in chunks, honouring backpressure so that large inputs do not pile up in memory. */
+function writeAll(channel: ClientChannel, data: Buffer): Promise<void> {
+  const CHUNK = 64 * 1024;
+  let pos = 0;
+  return new Promise<void>((resolve, reject) => {
+    const pump = () => {
+      while (pos < data.length) {
+        if (channel.destroyed || !channel.writable) return reject(new Error("channel closed"));
+        const chunk = data.subarray(pos, pos + CHUNK);
+        pos += chunk.length;
+        if (!channel.write(chunk)) {
+          channel.once("drain", pump);
+          return;
+        }
+      }
+      resolve();
+    };
+    pump();
+  });
+}
+
+/** Stops a command: a KILL signal (sshd 7.9+ honours it), then the channel is closed. */
+export function kill(channel: ClientChannel): void {
+  try {
+    channel.signal("KILL");
+  } catch {
+    // older servers or a closed channel
+  }
+  try {
+    channel.close();
+  } catch {
+    // already closed
+  }
+}
