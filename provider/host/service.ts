@@ -1,0 +1,137 @@
+/**
+ * Services on systemd or SysV init. SysV hosts (RHEL/OL/CentOS 5-6, Debian without systemd) use `service`
+ * (or /etc/init.d/NAME) for run state and chkconfig or update-rc.d for boot; "enabled" there means a start
+ * link (S??NAME) in one of the multi-user runlevels 2-5.
+ */
+import type { ExecResult, RemoteHost } from "../ssh/remote-host";
+import { ExecError } from "../ssh/remote-host";
+
+export type InitSystem = "systemd" | "sysv";
+export type ServiceState = "running" | "stopped" | "unknown";
+
+export interface ServiceStatus {
+  state: ServiceState;
+  /** The status command's exit code and output, for messages. */
+  code: number;
+  output: string;
+}
+
+export interface Service {
+  readonly name: string;
+  init(): Promise<InitSystem>;
+  status(): Promise<ServiceStatus>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  reload(): Promise<void>;
+  enable(): Promise<void>;
+  disable(): Promise<void>;
+  isEnabled(): Promise<boolean>;
+}
+
+const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
+
+/** sd_booted(): systemd is the running init exactly when this folder exists. */
+const DETECT = "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi";
+
+/**
+ * The SysV action: `service` when present (it sets up a clean environment), else the init script itself.
+ * RHEL 5 has service in /sbin, which is not on a non-login PATH.
+ */
+const SYSV_ACTION = `PATH=$PATH:/sbin:/usr/sbin
+if command -v service >/dev/null 2>&1; then exec service "$1" "$2"; fi
+if [ -x "/etc/init.d/$1" ]; then exec "/etc/init.d/$1" "$2"; fi
+echo "no init script /etc/init.d/$1" >&2
+exit 5`;
+
+const SYSV_ENABLE = `PATH=$PATH:/sbin:/usr/sbin
+if [ ! -e "/etc/init.d/$1" ]; then echo "no init script /etc/init.d/$1" >&2; exit 5; fi
+if command -v chkconfig >/dev/null 2>&1; then
+  if [ "$2" = on ]; then chkconfig --add "$1" 2>/dev/null; fi
+  exec chkconfig "$1" "$2"
+fi
+if command -v update-rc.d >/dev/null 2>&1; then
+  if [ "$2" = on ]; then update-rc.d "$1" defaults >/dev/null && exec update-rc.d "$1" enable; fi
+  exec update-rc.d "$1" disable
+fi
+echo "neither chkconfig nor update-rc.d is installed" >&2
+exit 5`;
+
+/** Lists the rc folders' entries for the service, one per line ("/etc/rc3.d/S20nfs"). */
+const SYSV_LINKS = `for f in /etc/rc[0-6S].d/[SK][0-9][0-9]"$1" /etc/rc.d/rc[0-6].d/[SK][0-9][0-9]"$1"; do
+  [ -e "$f" ] || [ -L "$f" ] && printf '%s\\n' "$f"
+done
+exit 0`;
+
+/** Whether rc links say the service starts at boot: a start link in runlevel 2, 3, 4 or 5. Pure. */
+export function parseSysvLinks(listing: string, name: string): boolean {
+  return listing.split("\n").some((line) => {
+    const m = /\/rc([0-6S])\.d\/([SK])\d\d(.+)$/.exec(line.trim());
+    return m !== null && m[3] === name && m[2] === "S" && "2345".includes(m[1]);
+  });
+}
+
+/** LSB status codes: 0 running, 1-3 not running, 4 unknown. Pure. */
+export function sysvState(code: number): ServiceState {
+  if (code === 0) return "running";
+  if (code >= 1 && code <= 3) return "stopped";
+  return "unknown";
+}
+
+/** `systemctl is-active` words. Pure. */
+export function systemdState(word: string): ServiceState {
+  const w = word.trim();
+  if (w === "active" || w === "reloading" || w === "activating") return "running";
+  if (w === "inactive" || w === "failed" || w === "deactivating") return "stopped";
+  return "unknown";
+}
+
+export function service(h: RemoteHost, name: string): Service {
+  if (!NAME.test(name)) throw new Error(`service name ${JSON.stringify(name)} is not a valid service name`);
+  let detected: Promise<InitSystem> | undefined;
+  const init = () => {
+    detected ??= h.run(["sh", "-c", DETECT]).then((r) => (r.stdout.trim() === "systemd" ? "systemd" : "sysv"));
+    return detected;
+  };
+  const check = (argv: string[], r: ExecResult) => {
+    if (r.code !== 0) throw new ExecError(h.label, argv, r);
+  };
+  const act = async (action: "start" | "stop" | "restart" | "reload") => {
+    const argv = (await init()) === "systemd"
+      ? ["systemctl", action, name]
+      : ["sh", "-c", SYSV_ACTION, "sh", name, action];
+    check(argv, await h.exec(argv, { timeoutMs: 120_000 }));
+  };
+  const setBoot = async (on: boolean) => {
+    const argv = (await init()) === "systemd"
+      ? ["systemctl", on ? "enable" : "disable", name]
+      : ["sh", "-c", SYSV_ENABLE, "sh", name, on ? "on" : "off"];
+    check(argv, await h.exec(argv));
+  };
+  return {
+    name,
+    init,
+    async status() {
+      if ((await init()) === "systemd") {
+        const r = await h.exec(["systemctl", "is-active", name]);
+        return { state: systemdState(r.stdout), code: r.code, output: r.stdout + r.stderr };
+      }
+      const r = await h.exec(["sh", "-c", SYSV_ACTION, "sh", name, "status"]);
+      return { state: sysvState(r.code), code: r.code, output: r.stdout + r.stderr };
+    },
+    start: () => act("start"),
+    stop: () => act("stop"),
+    restart: () => act("restart"),
+    reload: () => act("reload"),
+    enable: () => setBoot(true),
+    disable: () => setBoot(false),
+    async isEnabled() {
+      if ((await init()) === "systemd") {
+        const r = await h.exec(["systemctl", "is-enabled", name]);
+        return r.stdout.trim() === "enabled";
+      }
+      const r = await h.run(["sh", "-c", SYSV_LINKS, "sh", name]);
+      return parseSysvLinks(r.stdout, name);
+    },
+  };
+}
