@@ -99,10 +99,6 @@ export function execPyConfig(src: string, preset: Record<string, PyValue> = {}):
   const fail = (tok: Tok, msg = "invalid syntax"): never => {
     throw new PyConfigError(tok.line, (lines[tok.line - 1] ?? "").trim(), msg);
   };
-  const expect = (v: string): void => {
-    if (peek().v !== v) fail(peek());
-    p++;
-  };
 
   const atom = (): PyValue => {
     const tok = peek();
