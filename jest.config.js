@@ -1,5 +1,13 @@
 /** Two projects: `unit` (pure code, no hosts) and `lab` (real SSH hosts, run in band). */
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", diagnostics: { warnOnly: false } }];
+// Providers reach library code by package name (see docs/serialization.md); inside jest that name maps to the
+// TypeScript sources, and test-only resource kinds (test/support/probes) get a package name of their own.
+const moduleNameMapper = {
+  "^pulumi-xen-ha/(.*)$": "<rootDir>/provider/$1",
+  "^xenha-test-probes/(.*)$": "<rootDir>/test/support/probes/$1",
+};
+// The lab's host root filesystems (.lab/) change while tests run; jest must not crawl them (nor build output).
+const modulePathIgnorePatterns = ["<rootDir>/\\.lab/", "<rootDir>/dist/", "<rootDir>/build/"];
 module.exports = {
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   projects: [
@@ -7,14 +15,19 @@ module.exports = {
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
+      moduleNameMapper,
+      modulePathIgnorePatterns,
       testEnvironment: "node",
     },
     {
       displayName: "lab",
       testMatch: ["<rootDir>/test/lab/**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
+      moduleNameMapper,
+      modulePathIgnorePatterns,
       testEnvironment: "node",
       globalSetup: "<rootDir>/test/support/lab-setup.js",
+      globalTeardown: "<rootDir>/test/support/lab-teardown.js",
       testTimeout: 120000,
     },
   ],

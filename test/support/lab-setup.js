@@ -1,10 +1,24 @@
-// Lab tests need the lab up. Bringing it up is the lab's job (lab/); this only checks it is there so that
-// a missing lab fails loudly instead of every test timing out.
+// jest globalSetup of the lab project: makes sure the lab instance XENHA_LAB (default "default") runs, installing
+// the lab's Debian packages first if they are missing, so that `npm test` works on a fresh machine. The global
+// teardown (lab-teardown.js) takes the lab down again only if this setup started it.
+const { execFileSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
+
+const root = path.join(__dirname, "..", "..");
+const NEEDED = ["/usr/sbin/sshd", "/usr/bin/ganesha.nfsd", "/usr/bin/nfs-ls", "/usr/lib/python3/dist-packages/fusepy.py", "/usr/bin/arping"];
+
 module.exports = async () => {
-  const inventory = process.env.XENHA_LAB_INVENTORY || path.join(__dirname, "..", "..", ".lab", "inventory.json");
-  if (!fs.existsSync(inventory)) {
-    throw new Error(`lab inventory ${inventory} not found: run "npm run lab:up" first`);
+  if (NEEDED.some((f) => !fs.existsSync(f))) {
+    execFileSync("bash", [path.join(root, "lab", "install-packages.sh")], { stdio: "inherit" });
   }
+  const controlJs = path.join(root, "build", "lab", "control.js");
+  if (!fs.existsSync(controlJs)) throw new Error(`${controlJs} missing: run "npm run build" first`);
+  const control = require(controlJs);
+  const name = process.env.XENHA_LAB || "default";
+  process.env.XENHA_LAB = name;
+  const toolstack = process.env.XENHA_LAB_TOOLSTACK || "xm";
+  const r = await control.up(name, toolstack);
+  process.stdout.write(`\n${r.message}\n`);
+  globalThis.__xenhaLabStartedByJest = r.started ? name : null;
 };
