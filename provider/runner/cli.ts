@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+/**
+ * xen-ha offline runner: `node dist/runner/cli.js <up|preview|destroy> [--stack NAME] [--cwd DIR]
+ * [--state FILE] [--json FILE]`. Runs a Pulumi TypeScript/JavaScript program of dynamic resources without
+ * the pulumi CLI; see docs/runner.md for what it is and is not.
+ */
+import * as fs from "node:fs";
+import { run, type Operation } from "./engine";
+
+const USAGE =
+  "usage: runner <up|preview|destroy> [--stack NAME] [--cwd DIR] [--state FILE] [--json FILE] [--config KEY=VALUE]...";
+
+export interface CliArgs {
+  op: Operation;
+  stack: string;
+  cwd: string;
+  state?: string;
+  json?: string;
+  /** Like `pulumi up --config k=v`: overrides the stack file for this run only. */
+  config: Record<string, string>;
+}
+
+export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
+  const [op, ...rest] = argv;
+  if (op !== "up" && op !== "preview" && op !== "destroy") throw new Error(USAGE);
+  const opts: Record<string, string> = {};
+  const config: Record<string, string> = {};
+  for (let i = 0; i < rest.length; i += 2) {
+    const k = rest[i];
+    const v = rest[i + 1];
+    if (v === undefined || !["--stack", "--cwd", "--state", "--json", "--config"].includes(k ?? "")) throw new Error(USAGE);
+    if (k === "--config") {
+      const eq = v.indexOf("=");
+      if (eq <= 0) throw new Error(`--config wants KEY=VALUE, got "${v}"`);
+      config[v.slice(0, eq)] = v.slice(eq + 1);
+    } else {
+      opts[k!.slice(2)] = v;
+    }
+  }
+  return {
+    op, stack: opts.stack ?? env.PULUMI_STACK ?? "dev", cwd: opts.cwd ?? process.cwd(), state: opts.state, json: opts.json, config,
+  };
+}
+
+async function main(): Promise<number> {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  const result = await run(args.op, { projectDir: args.cwd, stack: args.stack, stateFile: args.state, config: args.config });
+  if (args.json) fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
+  return result.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (e) => {
+      process.stderr.write(`runner: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,242 @@
+/**
+ * A minimal in-process engine: the SDK's resource monitor interface (the same seam `pulumi.runtime.setMocks`
+ * uses), where every registered dynamic resource goes through the real dynamic-provider server with the
+ * engine's step logic: Check, then Diff against the prior state, then Create / Update / replace, or nothing.
+ * The SDK resolves a resource's URN and outputs only when this monitor answers, so dependsOn and Output
+ * dependencies order the steps exactly as they order the engine's.
+ */
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type { RunnerLog } from "./log";
+import { ProviderError, type ProviderServer } from "./provider-client";
+import { containsWireSecret, unwrapSecrets, wireSecret, type Redactor } from "./secrets";
+import { decideStep, type Props, type ResourceState, type StepKind } from "./state";
+
+/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+const resproto = require("@pulumi/pulumi/proto/resource_pb");
+const { Struct } = require(
+  require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require("node:path").dirname(require.resolve("@pulumi/pulumi/package.json"))] }),
+);
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+export interface StepRecord {
+  urn: string;
+  type: string;
+  name: string;
+  op: StepKind | "delete" | "read" | "failed";
+  ms: number;
+  detail?: string;
+}
+
+export interface MonitorContext {
+  project: string;
+  stack: string;
+  preview: boolean;
+  /** Plaintext prior state, by URN. */
+  prior: ReadonlyMap<string, ResourceState>;
+  /** The state being built: starts as the prior state; steps replace entries in place. */
+  current: Map<string, ResourceState>;
+  provider(): Promise<ProviderServer>;
+  redactor: Redactor;
+  log: RunnerLog;
+  persist(): void;
+}
+
+export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
+
+export function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
+  let qualified = type;
+  if (parent) {
+    const parentType = parent.split("::")[2]!.split("$").pop();
+    qualified = `${parentType}$${type}`;
+  }
+  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/** Human-readable type: `pulumi-nodejs:dynamic:NfsExport` → NfsExport. */
+export function shortType(type: string): string {
+  return type.startsWith(DYNAMIC_TYPE_PREFIX) ? type.split(":").pop()! : type;
+}
+
+export class RunnerMonitor extends MockMonitor {
+  readonly registered = new Set<string>();
+  readonly steps: StepRecord[] = [];
+  readonly errors: string[] = [];
+  /** Resources replaced create-before-delete: their old copies are deleted after the program. */
+  readonly replaced: ResourceState[] = [];
+  stackOutputs: Props = {};
+
+  constructor(private readonly ctx: MonitorContext) {
+    super({
+      call: (args) => {
+        throw new Error(`the runner does not support provider functions (invoke ${args.token})`);
+      },
+      newResource: () => {
+        throw new Error("unreachable: the runner registers resources itself");
+      },
+    });
+  }
+
+  override async registerResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+    const type: string = req.getType();
+    const name: string = req.getName();
+    const parent: string | undefined = req.getParent() || undefined;
+    const urn = makeUrn(this.ctx.stack, this.ctx.project, parent, type, name);
+    const started = Date.now();
+    try {
+      if (this.registered.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
+      this.registered.add(urn);
+      const wire: Props = req.getObject()?.toJavaScript() ?? {};
+      const dependencies: string[] = [...new Set<string>(req.getDependenciesList())];
+      if (!req.getCustom()) {
+        const prior = this.ctx.prior.get(urn);
+        this.ctx.current.set(urn, {
+          urn, type, name, custom: false, parent, inputs: {}, outputs: prior?.outputs ?? {}, dependencies,
+          secretKeys: prior?.secretKeys,
+        });
+        callback(null, this.response(urn, "", {}, new Set()));
+        return;
+      }
+      if (!type.startsWith(DYNAMIC_TYPE_PREFIX)) {
+        throw new Error(`${type} is not a dynamic resource: the runner only runs dynamic providers`);
+      }
+      const result = await this.step(urn, type, name, parent, wire, dependencies, req);
+      this.steps.push({ urn, type, name, op: result.op, ms: Date.now() - started });
+      callback(null, this.response(urn, result.id, result.outputs, result.secretKeys));
+    } catch (e) {
+      const msg = this.ctx.redactor.redact(e instanceof Error ? e.message : String(e));
+      this.steps.push({ urn, type, name, op: "failed", ms: Date.now() - started, detail: msg });
+      this.errors.push(`${shortType(type)} ${name}: ${msg}`);
+      this.ctx.log.error(`${shortType(type)} ${name}: ${msg}`);
+      callback(Object.assign(new Error(msg), { code: 2 }), undefined);
+    }
+  }
+
+  private async step(
+    urn: string, type: string, name: string, parent: string | undefined, wire: Props, dependencies: string[], req: any,
+  ): Promise<{ op: StepKind; id: string; outputs: Props; secretKeys: Set<string> }> {
+    const { ctx } = this;
+    const secretKeys = new Set<string>(Object.keys(wire).filter((k) => containsWireSecret(wire[k])));
+    for (const k of req.getAdditionalsecretoutputsList() as string[]) secretKeys.add(k);
+    for (const k of secretKeys) ctx.redactor.add(unwrapSecrets(wire[k]));
+    const news = unwrapSecrets(wire) as Props;
+    const old = ctx.prior.get(urn);
+    for (const k of req.getIgnorechangesList() as string[]) {
+      if (old && k in old.inputs) news[k] = old.inputs[k];
+    }
+    const label = `${shortType(type)} ${name}`;
+    const server = await ctx.provider();
+    const checked = await server.check(urn, old?.inputs ?? {}, news);
+    if (checked.failures.length > 0) {
+      throw new Error(`invalid inputs: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    }
+    const inputs = checked.inputs;
+    const diff = old && old.type === type ? await server.diff(urn, old.id ?? "", old.outputs, inputs, old.inputs) : undefined;
+    const op = decideStep(old, type, inputs, diff);
+    const record = (id: string | undefined, outputs: Props, initErrors?: string[]) => {
+      const keys = new Set([...secretKeys, ...(req.getAdditionalsecretoutputsList() as string[])]);
+      ctx.current.set(urn, {
+        urn, type, name, custom: true, parent, id, inputs, outputs, dependencies,
+        secretKeys: [...keys].filter((k) => k in inputs || k in outputs),
+        protect: req.getProtect() || undefined,
+        retainOnDelete: req.getRetainondelete() || undefined,
+        deleteBeforeReplace: req.getDeletebeforereplace() || undefined,
+        initErrors,
+      });
+      ctx.persist();
+    };
+    if (ctx.preview) {
+      ctx.log.info(`  ${symbol(op)} ${label}${op === "same" ? "" : ` (would ${op})`}`);
+      return { op, id: old?.id ?? "", outputs: op === "same" ? old!.outputs : inputs, secretKeys };
+    }
+    if (op === "same") {
+      ctx.current.set(urn, { ...old!, inputs, dependencies, parent });
+      ctx.persist();
+      return { op, id: old!.id ?? "", outputs: old!.outputs, secretKeys };
+    }
+    ctx.log.info(`  ${symbol(op)} ${label}: ${op === "create" ? "creating" : op === "update" ? "updating" : "replacing"}…`);
+    const started = Date.now();
+    let id: string;
+    let outputs: Props;
+    try {
+      if (op === "update") {
+        id = old!.id ?? "";
+        outputs = await ctx.log.progress(`updating ${label}`, () => server.update(urn, id, old!.outputs, inputs, old!.inputs));
+      } else {
+        if (op === "replace") {
+          if (old!.protect) throw new Error("it is protected and its change requires a replacement");
+          if (diff?.deleteBeforeReplace || req.getDeletebeforereplace()) {
+            await ctx.log.progress(`deleting ${label} before replacing it`, () =>
+              server.delete(urn, old!.id ?? "", old!.outputs, old!.inputs));
+            ctx.current.delete(urn);
+            ctx.persist();
+          } else {
+            this.replaced.push(old!);
+          }
+        }
+        const created = await ctx.log.progress(`creating ${label}`, () => server.create(urn, inputs));
+        id = created.id;
+        outputs = created.outputs;
+      }
+    } catch (e) {
+      if (e instanceof ProviderError && e.initFailed) {
+        // The provider changed the host but could not finish: keep what it reported, as the engine does.
+        record(e.initFailed.id, e.initFailed.properties, e.initFailed.reasons);
+      }
+      throw e;
+    }
+    record(id, outputs);
+    ctx.log.info(`  ${symbol(op)} ${label}: ${op}d (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+    return { op, id, outputs, secretKeys };
+  }
+
+  override async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {
+    const type: string = req.getType();
+    const name: string = req.getName();
+    const parent: string | undefined = req.getParent() || undefined;
+    const urn = makeUrn(this.ctx.stack, this.ctx.project, parent, type, name);
+    try {
+      this.registered.add(urn);
+      const wire: Props = req.getProperties()?.toJavaScript() ?? {};
+      const props = unwrapSecrets(wire) as Props;
+      const server = await this.ctx.provider();
+      const read = await server.read(urn, req.getId(), props, props);
+      this.steps.push({ urn, type, name, op: "read", ms: 0 });
+      const resp = new resproto.ReadResourceResponse();
+      resp.setUrn(urn);
+      resp.setProperties(Struct.fromJavaScript(read.outputs));
+      callback(null, resp);
+    } catch (e) {
+      const msg = this.ctx.redactor.redact(e instanceof Error ? e.message : String(e));
+      this.errors.push(`read ${shortType(type)} ${name}: ${msg}`);
+      callback(Object.assign(new Error(msg), { code: 2 }), undefined);
+    }
+  }
+
+  override registerResourceOutputs(req: any, callback: (err: any, resp: any) => void): void {
+    const urn: string = req.getUrn();
+    const wire: Props = req.getOutputs()?.toJavaScript() ?? {};
+    const secretKeys = Object.keys(wire).filter((k) => containsWireSecret(wire[k]));
+    for (const k of secretKeys) this.ctx.redactor.add(unwrapSecrets(wire[k]));
+    const outputs = unwrapSecrets(wire) as Props;
+    const entry = this.ctx.current.get(urn);
+    if (entry) {
+      this.ctx.current.set(urn, { ...entry, outputs, secretKeys });
+      if (!this.ctx.preview) this.ctx.persist();
+    }
+    if (entry?.type === "pulumi:pulumi:Stack") this.stackOutputs = wire;
+    callback(null, {});
+  }
+
+  private response(urn: string, id: string, outputs: Props, secretKeys: Set<string>): unknown {
+    const wire = Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, secretKeys.has(k) ? wireSecret(v) : v]));
+    const resp = new resproto.RegisterResourceResponse();
+    resp.setUrn(urn);
+    resp.setId(id);
+    resp.setObject(Struct.fromJavaScript(wire));
+    return resp;
+  }
+}
+
+export function symbol(op: StepRecord["op"]): string {
+  return { create: "+", update: "~", replace: "+-", same: " ", delete: "-", read: ">", failed: "!" }[op];
+}

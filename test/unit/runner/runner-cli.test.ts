@@ -1,0 +1,126 @@
+/**
+ * The runner end to end on a trivial program (test/fixtures/runner-project): each run is a real CLI process
+ * running the program with the SDK and the resources through the real dynamic-provider server. The fixture's
+ * provider writes files and a journal in a scratch folder, so the tests check effects, not the runner's word.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+
+const REPO = path.resolve(__dirname, "../../..");
+const PROJECT = path.join(REPO, "test/fixtures/runner-project");
+const PASSWORD = "hunter2-correct-horse-battery"; // the fixture stack's secret config value
+
+let dir: string;
+let stateFile: string;
+
+function runner(op: string, variant = ""): { code: number; out: string } {
+  const args = ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), op,
+    "--cwd", PROJECT, "--stack", "test", "--state", stateFile, "--config", `dir=${dir}`, "--json", path.join(dir, "result.json")];
+  if (variant) args.push("--config", `variant=${variant}`);
+  const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" } });
+  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+}
+const journal = (): string[] => fs.readFileSync(path.join(dir, "journal.log"), "utf8").trim().split("\n").filter(Boolean);
+const clearJournal = () => fs.writeFileSync(path.join(dir, "journal.log"), "");
+const state = () => JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { name: string; id?: string; initErrors?: string[] }[] };
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "runner-cli-"));
+  stateFile = path.join(dir, "state", "test.json");
+  clearJournal();
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+test("up creates in dependency order, a second up does nothing, destroy deletes in reverse", () => {
+  const first = runner("up");
+  expect(first.code).toBe(0);
+  const created = journal();
+  expect(created).toEqual(expect.arrayContaining(["create a.txt", "create b.txt", "create c.txt", "create pair-first.txt", "create pair-second.txt"]));
+  const at = (line: string, list = created) => list.indexOf(line);
+  expect(at("create a.txt")).toBeLessThan(at("create b.txt")); // Output dependency (b's text uses a.length)
+  expect(at("create b.txt")).toBeLessThan(at("create c.txt")); // dependsOn
+  expect(at("create pair-first.txt")).toBeLessThan(at("create pair-second.txt"));
+  expect(fs.readFileSync(path.join(dir, "b.txt"), "utf8")).toBe("beta after 5");
+  const mtime = fs.statSync(path.join(dir, "b.txt")).mtimeMs;
+
+  clearJournal();
+  const second = runner("up");
+  expect(second.code).toBe(0);
+  expect(journal()).toEqual([]);
+  expect(fs.statSync(path.join(dir, "b.txt")).mtimeMs).toBe(mtime);
+  expect(JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")).steps.map((s: { op: string }) => s.op)).toEqual(
+    ["same", "same", "same", "same", "same"],
+  );
+
+  clearJournal();
+  expect(runner("destroy").code).toBe(0);
+  const deleted = journal();
+  expect(deleted).toHaveLength(5);
+  expect(at("delete c.txt", deleted)).toBeLessThan(at("delete b.txt", deleted));
+  expect(at("delete b.txt", deleted)).toBeLessThan(at("delete a.txt", deleted));
+  expect(at("delete pair-second.txt", deleted)).toBeLessThan(at("delete pair-first.txt", deleted));
+  expect(state().resources).toEqual([]);
+  expect(fs.readdirSync(dir).filter((f) => f.endsWith(".txt"))).toEqual([]);
+}, 60_000);
+
+test("update in place, delete what the program dropped, replace create-before-delete", () => {
+  expect(runner("up").code).toBe(0);
+  clearJournal();
+  expect(runner("up", "b2").code).toBe(0);
+  expect(journal()).toEqual(["update b.txt"]);
+  expect(fs.readFileSync(path.join(dir, "b.txt"), "utf8")).toBe("beta2 after 5");
+
+  clearJournal();
+  const preview = runner("preview", "dropC");
+  expect(preview.code).toBe(0);
+  expect(preview.out).toMatch(/Note c \(would delete\)/);
+  expect(journal()).toEqual([]); // preview: check and diff only
+  expect(fs.existsSync(path.join(dir, "c.txt"))).toBe(true);
+
+  expect(runner("up", "dropC").code).toBe(0);
+  expect(journal()).toEqual(["update b.txt", "delete c.txt"]);
+  expect(state().resources.map((r) => r.name)).not.toContain("c");
+
+  clearJournal();
+  expect(runner("up", "replaceA").code).toBe(0);
+  // the replacement is created first; the old file goes at the end (with the provider code it was made with)
+  expect(journal()).toEqual(["create a2.txt", "create c.txt", "delete a.txt"]);
+  expect(state().resources.find((r) => r.name === "a")?.id).toBe("a2.txt");
+}, 90_000);
+
+test("a partial failure keeps the resource in state and the next up updates it", () => {
+  const failed = runner("up", "failB");
+  expect(failed.code).toBe(1);
+  expect(failed.out).toMatch(/Note b: half-created b\.txt/);
+  const b = state().resources.find((r) => r.name === "b");
+  expect(b).toMatchObject({ id: "b.txt", initErrors: ["half"] });
+  expect(state().resources.map((r) => r.name)).not.toContain("c"); // its dependency failed: never registered
+  clearJournal();
+  expect(runner("up").code).toBe(0);
+  expect(journal()[0]).toBe("update b.txt");
+  expect(state().resources.find((r) => r.name === "b")?.initErrors).toBeUndefined();
+}, 60_000);
+
+test("secrets never appear in plaintext in the state file or the output", () => {
+  const up = runner("up");
+  expect(up.code).toBe(0);
+  const files = [stateFile, path.join(dir, "result.json")];
+  for (const f of files) expect(fs.readFileSync(f, "utf8")).not.toContain(PASSWORD);
+  expect(up.out).not.toContain(PASSWORD);
+  expect(up.out).toMatch(/"aPassword": "\[secret\]"/);
+  expect(fs.statSync(stateFile).mode & 0o777).toBe(0o600);
+  // the provider still received the plaintext: the sealed value round-trips through the next run
+  expect(runner("up").code).toBe(0);
+  expect(fs.readFileSync(stateFile, "utf8")).not.toContain(PASSWORD);
+}, 60_000);
+
+test("a check failure stops before create and names the property", () => {
+  fs.writeFileSync(path.join(dir, "journal.log"), "");
+  const bad = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), "up", "--cwd", PROJECT,
+    "--stack", "test", "--state", stateFile, "--config", `dir=${dir}`, "--config", "variant=badFile"], { cwd: REPO, encoding: "utf8" });
+  expect(bad.status).toBe(1);
+  expect(bad.stdout).toMatch(/Note bad: invalid inputs: file: must be a plain file name/);
+  expect(journal()).not.toContain("create sub/bad.txt");
+}, 60_000);

@@ -1,0 +1,150 @@
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseArgs } from "../../../provider/runner/cli";
+import { loadProject, loadStackConfig, stateFileFor } from "../../../provider/runner/config";
+import { makeUrn } from "../../../provider/runner/monitor";
+import { Redactor, SecretBox, unwrapSecrets, wireSecret, containsWireSecret } from "../../../provider/runner/secrets";
+import { decideStep, deletionOrder, sameInputs, sealState, unsealState, type StateFile } from "../../../provider/runner/state";
+
+const r = (urn: string, dependencies: string[] = [], parent?: string) => ({ urn, dependencies, parent });
+
+describe("deletionOrder", () => {
+  it("deletes dependents before what they depend on, whatever the state's order", () => {
+    const order = deletionOrder([r("mountB", ["export"]), r("export"), r("migration", ["mountA", "mountB"]), r("mountA", ["export"])]);
+    expect(order.indexOf("migration")).toBeLessThan(order.indexOf("mountA"));
+    expect(order.indexOf("migration")).toBeLessThan(order.indexOf("mountB"));
+    expect(order.indexOf("mountA")).toBeLessThan(order.indexOf("export"));
+    expect(order.indexOf("mountB")).toBeLessThan(order.indexOf("export"));
+    expect(order).toHaveLength(4);
+  });
+
+  it("deletes children before their parent component", () => {
+    expect(deletionOrder([r("stack"), r("cluster", [], "stack"), r("mount", [], "cluster")])).toEqual(["mount", "cluster", "stack"]);
+  });
+
+  it("reverses creation order when nothing else decides", () => {
+    expect(deletionOrder([r("a"), r("b"), r("c")])).toEqual(["c", "b", "a"]);
+  });
+
+  it("ignores dependencies outside the set and refuses a cycle", () => {
+    expect(deletionOrder([r("a", ["gone"])])).toEqual(["a"]);
+    expect(() => deletionOrder([r("a", ["b"]), r("b", ["a"])])).toThrow(/cycle/);
+  });
+});
+
+describe("decideStep", () => {
+  const old = { type: "T", inputs: { x: 1, __provider: "old code" } };
+  it("creates what the state lacks and replaces on a type change", () => {
+    expect(decideStep(undefined, "T", {}, undefined)).toBe("create");
+    expect(decideStep(old, "U", {}, undefined)).toBe("replace");
+  });
+  it("follows the provider's diff", () => {
+    expect(decideStep(old, "T", { x: 2 }, { changes: "some", replaces: [] })).toBe("update");
+    expect(decideStep(old, "T", { x: 2 }, { changes: "some", replaces: ["x"] })).toBe("replace");
+    expect(decideStep(old, "T", { x: 2 }, { changes: "none", replaces: [] })).toBe("same");
+  });
+  it("on an unknown diff compares inputs without __provider, which changes with every code edit", () => {
+    expect(decideStep(old, "T", { x: 1, __provider: "new code" }, { changes: "unknown", replaces: [] })).toBe("same");
+    expect(decideStep(old, "T", { x: 3, __provider: "old code" }, { changes: "unknown", replaces: [] })).toBe("update");
+  });
+  it("updates a resource left by a partial failure even when the diff is empty", () => {
+    expect(decideStep({ ...old, initErrors: ["half"] }, "T", { x: 1 }, { changes: "none", replaces: [] })).toBe("update");
+  });
+  it("compares inputs independently of key order", () => {
+    expect(sameInputs({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 })).toBe(true);
+    expect(sameInputs({ a: [1, 2] }, { a: [2, 1] })).toBe(false);
+  });
+});
+
+describe("secrets", () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runner-secrets-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  it("seals secret keys in the file and opens them again with the same key file", () => {
+    const file = path.join(tmp, "s.json");
+    const { box, source } = SecretBox.open(file, undefined, {});
+    expect(source).toEqual({ kind: "keyfile", path: "s.key" });
+    expect(fs.statSync(path.join(tmp, "s.key")).mode & 0o777).toBe(0o600);
+    const state: StateFile = {
+      version: 1, project: "p", stack: "s", secrets: source,
+      resources: [{
+        urn: "u", type: "t", name: "n", custom: true, dependencies: [], secretKeys: ["connection"],
+        inputs: { connection: { host: "h", privateKey: "-----BEGIN KEY-----\nAAAA" }, path: "/data" },
+        outputs: { connection: { host: "h", privateKey: "-----BEGIN KEY-----\nAAAA" }, path: "/data" },
+      }],
+    };
+    const sealed = sealState(state, box);
+    expect(JSON.stringify(sealed)).not.toContain("BEGIN KEY");
+    expect(JSON.stringify(sealed)).toContain('"path":"/data"');
+    const reopened = SecretBox.open(file, source, {}).box;
+    expect(unsealState(sealed, reopened).resources[0]).toEqual(state.resources[0]);
+  });
+
+  it("uses PULUMI_CONFIG_PASSPHRASE when set, and a wrong one fails clearly", () => {
+    const file = path.join(tmp, "p.json");
+    const { box, source } = SecretBox.open(file, undefined, { PULUMI_CONFIG_PASSPHRASE: "right" });
+    expect(source.kind).toBe("passphrase");
+    expect(fs.existsSync(path.join(tmp, "p.key"))).toBe(false);
+    const sealed = box.seal({ password: "pw" });
+    expect(SecretBox.open(file, source, { PULUMI_CONFIG_PASSPHRASE: "right" }).box.unseal(sealed)).toEqual({ password: "pw" });
+    expect(() => SecretBox.open(file, source, { PULUMI_CONFIG_PASSPHRASE: "wrong" }).box.unseal(sealed)).toThrow(/wrong PULUMI_CONFIG_PASSPHRASE/);
+    expect(() => SecretBox.open(file, source, {})).toThrow(/set PULUMI_CONFIG_PASSPHRASE/);
+  });
+
+  it("finds nested wire secrets and unwraps them", () => {
+    const v = { host: "h", privateKey: wireSecret("KEY") };
+    expect(containsWireSecret(v)).toBe(true);
+    expect(containsWireSecret({ host: "h" })).toBe(false);
+    expect(unwrapSecrets(v)).toEqual({ host: "h", privateKey: "KEY" });
+  });
+
+  it("redacts whole secrets, their lines, and their JSON-escaped form", () => {
+    const red = new Redactor();
+    const key = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----";
+    red.add({ privateKey: key, password: "s3cret-pw" });
+    expect(red.redact(`key=${key} pw=s3cret-pw`)).toBe("key=[secret] pw=[secret]");
+    expect(red.redact("line b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ printed")).toBe("line [secret] printed");
+    expect(red.redact(JSON.stringify({ k: key }))).toBe('{"k":"[secret]"}');
+  });
+});
+
+describe("project, stack config and arguments", () => {
+  const dir = path.join(__dirname, "../../fixtures/runner-project");
+
+  it("reads Pulumi.yaml and the stack file, prefixing bare keys with the project", () => {
+    const project = loadProject(dir);
+    expect(project.name).toBe("runner-fixture");
+    expect(project.main).toBe(path.join(dir, "index.ts"));
+    expect(loadStackConfig(project, "test").values).toEqual({ "runner-fixture:password": "hunter2-correct-horse-battery" });
+    expect(loadStackConfig(project, "absent").values).toEqual({});
+    expect(stateFileFor(project, "test")).toBe(path.join(dir, ".pulumi-state/xenha-runner/runner-fixture/test.json"));
+  });
+
+  it("refuses CLI-encrypted config values with a way out", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runner-cfg-"));
+    fs.writeFileSync(path.join(tmp, "Pulumi.yaml"), "name: p\nruntime: nodejs\nbackend:\n  url: file://./state\n");
+    fs.writeFileSync(path.join(tmp, "Pulumi.s.yaml"), "config:\n  p:key:\n    secure: v1:abc\n  n: 3\n  o: {a: 1}\n");
+    const project = loadProject(tmp);
+    expect(project.backendDir).toBe(path.join(tmp, "state"));
+    expect(() => loadStackConfig(project, "s")).toThrow(/p:key is encrypted by the pulumi CLI/);
+    fs.rmSync(tmp, { recursive: true });
+  });
+
+  it("parses the command line like pulumi's", () => {
+    expect(parseArgs(["up", "--stack", "lab", "--config", "a=b=c"], {})).toMatchObject({ op: "up", stack: "lab", config: { a: "b=c" } });
+    expect(parseArgs(["destroy"], { PULUMI_STACK: "x" }).stack).toBe("x");
+    expect(() => parseArgs(["refresh"], {})).toThrow(/usage/);
+    expect(() => parseArgs(["up", "--config", "novalue"], {})).toThrow(/KEY=VALUE/);
+  });
+
+  it("builds URNs as the engine does, qualifying children with their parent's type", () => {
+    const stack = makeUrn("s", "p", undefined, "pulumi:pulumi:Stack", "p-s");
+    expect(stack).toBe("urn:pulumi:s::p::pulumi:pulumi:Stack::p-s");
+    const comp = makeUrn("s", "p", stack, "xen-ha:index:XenHaCluster", "c");
+    expect(comp).toBe("urn:pulumi:s::p::pulumi:pulumi:Stack$xen-ha:index:XenHaCluster::c");
+    expect(makeUrn("s", "p", comp, "pulumi-nodejs:dynamic:NfsMount", "m")).toBe(
+      "urn:pulumi:s::p::xen-ha:index:XenHaCluster$pulumi-nodejs:dynamic:NfsMount::m",
+    );
+  });
+});
