@@ -7,6 +7,7 @@ import * as fs from "fs";
 import { cgroupPids, harnessCgroup, killAndRemoveCgroup, labCgroup, removeCgroupTree } from "./cgroup";
 import { labLinks, labNetns, netnsPids, teardownNetwork } from "./net";
 import { run } from "./sh";
+import { labRootsDir } from "./paths";
 import * as path from "path";
 
 export interface Leftovers { processes: number[]; mounts: string[]; netns: string[]; links: string[] }
@@ -18,7 +19,7 @@ export function findLeftovers(index: number, stateDir: string, exceptPids: numbe
   const harnessPids = harness ? cgroupPids(harness) : [];
   const nsPids = labNetns(index).flatMap(netnsPids);
   const processes = [...new Set([...hostPids, ...harnessPids, ...nsPids])].filter((p) => !exceptPids.includes(p));
-  return { processes, mounts: mountsUnder(stateDir), netns: labNetns(index), links: labLinks(index) };
+  return { processes, mounts: labMounts(index, stateDir), netns: labNetns(index), links: labLinks(index) };
 }
 
 export function isEmpty(l: Leftovers): boolean {
@@ -32,6 +33,10 @@ export function describe(l: Leftovers): string {
   if (l.netns.length) parts.push(`${l.netns.length} network namespaces`);
   if (l.links.length) parts.push(`${l.links.length} links`);
   return parts.join(", ") || "nothing";
+}
+
+export function labMounts(index: number, stateDir: string): string[] {
+  return [...mountsUnder(stateDir), ...mountsUnder(labRootsDir(index))];
 }
 
 /** Mount points under `dir` in the root mount namespace, deepest first. */
@@ -67,7 +72,8 @@ export function cleanup(index: number, stateDir: string, keepPids: number[] = []
       try { process.kill(p, "SIGKILL"); } catch { /* gone */ }
     }
   }
-  for (const mp of mountsUnder(stateDir)) run(["umount", "-l", mp], { allowFail: true });
+  for (const mp of labMounts(index, stateDir)) run(["umount", "-l", mp], { allowFail: true });
+  removeEmptyRoots(labRootsDir(index));
   teardownNetwork(index);
   if (lab && harness && cgroupPids(harness).length === 0) {
     try {
@@ -75,4 +81,16 @@ export function cleanup(index: number, stateDir: string, keepPids: number[] = []
       fs.rmdirSync(path.dirname(lab)); // xen-ha-lab/, when no other instance uses it
     } catch { /* another instance, or a process still exiting: the next cleanup removes it */ }
   }
+}
+
+/**
+ * Removes the (now unmounted) root mount points with rmdir only: never a recursive delete, which through a
+ * root still mounted would walk into the machine's own file system.
+ */
+function removeEmptyRoots(dir: string): void {
+  if (!fs.existsSync(dir)) return;
+  for (const h of fs.readdirSync(dir)) {
+    try { fs.rmdirSync(path.join(dir, h)); } catch { /* still mounted or not empty: leave it */ }
+  }
+  try { fs.rmdirSync(dir); } catch { /* idem */ }
 }

@@ -25,8 +25,6 @@ export interface LabPaths {
   lockPath: string;
   keyPath: string;
   hostDir(host: string): string;
-  /** the host's merged overlay root, as seen from the root mount namespace */
-  hostRoot(host: string): string;
   hostUpper(host: string): string;
   hostWork(host: string): string;
   hostConfig(host: string): string;
@@ -48,7 +46,6 @@ export function labPaths(name: string): LabPaths {
     lockPath: path.join(stateDir, "lock"),
     keyPath: path.join(stateDir, "id_ed25519"),
     hostDir,
-    hostRoot: (h) => path.join(hostDir(h), "root"),
     hostUpper: (h) => path.join(hostDir(h), "upper"),
     hostWork: (h) => path.join(hostDir(h), "work"),
     hostConfig: (h) => path.join(hostDir(h), "hostinit.json"),
@@ -57,4 +54,18 @@ export function labPaths(name: string): LabPaths {
     hostKeyPath: (h) => path.join(stateDir, "keys", `${h}_ssh_host_ed25519_key`),
     hostTools: path.join(repoRoot(), "lab", "host"),
   };
+}
+
+/**
+ * Where a host's merged root is mounted in the root mount namespace: outside the work tree, so that tools
+ * crawling the repository (jest, grep, git) never walk four copies of the machine's file system.
+ */
+export const ROOTS_DIR = process.env.XENHA_LAB_ROOTS || "/run/xen-ha-lab/roots";
+
+export function hostRootDir(index: number, host: string): string {
+  return path.join(ROOTS_DIR, `lab${index}`, host);
+}
+
+export function labRootsDir(index: number): string {
+  return path.join(ROOTS_DIR, `lab${index}`);
 }

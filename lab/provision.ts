@@ -13,6 +13,8 @@ export interface ProvisionInput {
   plan: HostPlan;
   all: HostPlan[];
   paths: LabPaths;
+  /** the host's merged root */
+  root: string;
   publicKey: string;
   hostPrivateKey: string;
   hostPublicKey: string;
@@ -55,7 +57,7 @@ const FSTAB = [
 
 export function provisionHost(input: ProvisionInput): void {
   const { plan, paths } = input;
-  const root = paths.hostRoot(plan.name);
+  const root = input.root;
   writeFile(root, "etc/hostname", plan.name + "\n");
   writeFile(root, "etc/hosts", etcHosts(input.all));
   writeFile(root, "etc/fstab", FSTAB);

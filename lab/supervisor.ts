@@ -11,7 +11,7 @@ import { cleanup } from "./cleanup";
 import { writeJsonAtomic } from "./files";
 import { Inventory, inventorySchema } from "./inventory";
 import { setupNetwork } from "./net";
-import { LabPaths, labPaths } from "./paths";
+import { hostRootDir, LabPaths, labPaths } from "./paths";
 import { provisionHost } from "./provision";
 import { run, runAsync } from "./sh";
 import { installToolstack } from "./sim/install";
@@ -59,7 +59,7 @@ class Supervisor {
     const publicKey = fs.readFileSync(this.paths.keyPath + ".pub", "utf8").trim();
     for (const h of this.plans) {
       provisionHost({
-        plan: h, all: this.plans, paths: this.paths, publicKey,
+        plan: h, all: this.plans, paths: this.paths, root: hostRootDir(this.index, h.name), publicKey,
         hostPrivateKey: fs.readFileSync(this.paths.hostKeyPath(h.name), "utf8"),
         hostPublicKey: fs.readFileSync(this.paths.hostKeyPath(h.name) + ".pub", "utf8"),
       });
@@ -68,7 +68,7 @@ class Supervisor {
     for (const h of this.plans) {
       if (h.role !== "xen" || !h.toolstack) continue;
       await installToolstack({
-        lab: this.name, hostName: h.name, root: this.paths.hostRoot(h.name), toolstack: h.toolstack,
+        lab: this.name, hostName: h.name, root: hostRootDir(this.index, h.name), toolstack: h.toolstack,
         address: h.address, inventoryPath: this.paths.inventoryPath, stateDir: this.paths.stateDir,
       });
     }
@@ -81,11 +81,12 @@ class Supervisor {
   private async mountRoot(h: HostPlan): Promise<void> {
     const dir = this.paths.hostDir(h.name);
     for (const d of ["upper", "work"]) fs.rmSync(path.join(dir, d), { recursive: true, force: true });
-    for (const d of ["upper", "work", "root"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    for (const d of ["upper", "work"]) fs.mkdirSync(path.join(dir, d), { recursive: true });
+    fs.mkdirSync(hostRootDir(this.index, h.name), { recursive: true });
     for (const f of [this.paths.hostStatus(h.name), this.paths.hostConsole(h.name)]) fs.rmSync(f, { force: true });
     await runAsync(["mount", "-t", "overlay", `xenha-${h.name}`, "-o",
       `lowerdir=/,upperdir=${this.paths.hostUpper(h.name)},workdir=${this.paths.hostWork(h.name)}`,
-      this.paths.hostRoot(h.name)]);
+      hostRootDir(this.index, h.name)]);
   }
 
   private writeInventory(): void {
@@ -95,7 +96,7 @@ class Supervisor {
       privateKeyPath: this.paths.keyPath, privateKey,
       hostKey: fs.readFileSync(this.paths.hostKeyPath(h.name) + ".pub", "utf8").trim(),
       toolstack: h.toolstack, bridges: h.bridges, interfaces: h.interfaces, netns: h.netns,
-      root: this.paths.hostRoot(h.name), hostDir: this.paths.hostDir(h.name),
+      root: hostRootDir(this.index, h.name), hostDir: this.paths.hostDir(h.name),
     }]));
     const inv: Inventory = inventorySchema.parse({
       lab: this.name, index: this.index, stateDir: this.paths.stateDir, createdAt: new Date().toISOString(),
@@ -112,9 +113,9 @@ class Supervisor {
     const cg = hostCgroup(this.index, h.name);
     ensureCgroup(cg);
     const cfg = {
-      name: h.name, root: this.paths.hostRoot(h.name), address: h.address, cgroup: cg,
+      name: h.name, root: hostRootDir(this.index, h.name), address: h.address, cgroup: cg,
       statusFile: this.paths.hostStatus(h.name),
-      hosts: this.plans.map((o) => ({ name: o.name, addresses: o.interfaces.map((i) => i.address).concat(`${o.name}-lan1`), root: this.paths.hostRoot(o.name) })),
+      hosts: this.plans.map((o) => ({ name: o.name, addresses: o.interfaces.map((i) => i.address).concat(`${o.name}-lan1`), root: hostRootDir(this.index, o.name) })),
     };
     fs.writeFileSync(this.paths.hostConfig(h.name), JSON.stringify(cfg, null, 2));
     const consoleFd = fs.openSync(this.paths.hostConsole(h.name), "a");
