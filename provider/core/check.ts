@@ -1,0 +1,111 @@
+import type { z } from "zod";
+import { containsUnknown } from "./unknown";
+import { formatPath, valuesAlong, type PropertyPath } from "./path";
+import { sanitizeProps, type Plain } from "./sanitize";
+
+/** The property key under which Pulumi stores the serialized provider; never part of a resource's inputs. */
+export const PROVIDER_KEY = "__provider";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface CheckResult {
+  inputs: { [key: string]: Plain };
+  failures: CheckFailure[];
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** A copy of the properties without `__provider`. */
+export function withoutProvider<T extends object>(props: T | undefined | null): T {
+  const copy = { ...(props ?? {}) } as Record<string, unknown>;
+  delete copy[PROVIDER_KEY];
+  return copy as T;
+}
+
+/**
+ * Validates `news` with the resource's zod schema, as the dynamic provider's `check` must: problems come back as
+ * failures naming the property (never as a throw), and nothing here touches a host.
+ *
+ * Values that are unknown during preview cannot be validated yet: an issue is dropped when the value at its path,
+ * one of the values above it, or anything below it is unknown. When the schema accepts the inputs, the PARSED
+ * value (defaults filled in) becomes the checked inputs the engine stores and later passes to diff/create/update,
+ * so schemas must be idempotent (parse(parse(x)) equals parse(x)): defaults yes, shape-changing transforms no.
+ */
+export function checkInputs(schema: z.ZodType, news: unknown): CheckResult {
+  const raw = withoutProvider((news ?? {}) as Record<string, unknown>);
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) {
+    return { inputs: sanitizeProps(parsed.data).value, failures: [] };
+  }
+  const failures = dedupe(
+    flattenIssues(parsed.error.issues)
+      .filter((issue) => !touchesUnknown(raw, issue.path))
+      .flatMap((issue) => toFailures(raw, issue)),
+  );
+  // Unknowns only: keep the user's values as they are; the real check runs again at `up` with known values.
+  return { inputs: sanitizeProps(raw).value, failures };
+}
+
+/** Parses inputs that already passed `check`; a failure here means the engine sent something check never saw. */
+export function parseChecked<T>(schema: z.ZodType<T>, inputs: unknown): T {
+  const raw = withoutProvider((inputs ?? {}) as Record<string, unknown>);
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const reasons = dedupe(flattenIssues(parsed.error.issues).flatMap((issue) => toFailures(raw, issue)))
+    .map((f) => `${f.property || "(inputs)"}: ${f.reason}`)
+    .join("; ");
+  throw new Error(`invalid inputs: ${reasons}`);
+}
+
+/** zod reports a union that matched no member as one issue holding each member's issues; surface the closest. */
+function flattenIssues(issues: readonly Issue[]): Issue[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      // The member that got furthest (fewest issues, deepest paths) explains the problem best.
+      const best = [...issue.errors].sort((a, b) => score(a) - score(b))[0];
+      if (best.length > 0) {
+        return flattenIssues(best.map((inner) => ({ ...inner, path: [...issue.path, ...inner.path] }) as Issue));
+      }
+    }
+    return [issue];
+  });
+}
+
+function score(issues: readonly Issue[]): number {
+  const maxDepth = Math.max(0, ...issues.map((i) => i.path.length));
+  return issues.length * 100 - maxDepth;
+}
+
+function touchesUnknown(root: unknown, path: PropertyPath): boolean {
+  // The walk stops at the first non-object, so the last value met is either the issue's own value (check it and
+  // everything below it) or an ancestor that is itself unknown.
+  const along = valuesAlong(root, path);
+  return containsUnknown(along[along.length - 1]);
+}
+
+function toFailures(root: unknown, issue: Issue): CheckFailure[] {
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((key) => ({
+      property: formatPath([...issue.path, key]),
+      reason: "unknown property (misspelt, or not supported by this resource)",
+    }));
+  }
+  const along = valuesAlong(root, issue.path);
+  const value = along.length === issue.path.length + 1 ? along[along.length - 1] : undefined;
+  let reason = issue.message;
+  if (issue.code === "invalid_type" && value === undefined) reason = `required (${issue.message})`;
+  return [{ property: formatPath(issue.path), reason }];
+}
+
+function dedupe(failures: CheckFailure[]): CheckFailure[] {
+  const seen = new Set<string>();
+  return failures.filter((f) => {
+    const key = `${f.property}\u0000${f.reason}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -1,0 +1,157 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { checkInputs, parseChecked, withoutProvider, PROVIDER_KEY } from "./check";
+import { containsUnknown } from "./unknown";
+import { sanitizeProps } from "./sanitize";
+import { isPartialFailure, PartialFailure } from "./errors";
+import { collectSecretValues, redact } from "./secrets";
+import { createLogger } from "./log";
+import type { ConfigLike, ImplModule, ProviderContext, ResourceImpl } from "./impl";
+
+/*
+ * The body of every serialized provider method. makeProvider's methods only require this module and the
+ * resource's impl module by package name and call in here, so all the logic lives in modules Node loads
+ * normally (once per process) and nothing of it is captured by Pulumi's closure serialization.
+ */
+
+type Impl = ResourceImpl<object, object>;
+type Props = Record<string, unknown>;
+
+// Per process, like the engine's provider instances: one config per impl module.
+const configs = new WeakMap<Impl, ConfigLike>();
+
+function implOf(mod: unknown): Impl {
+  const impl = (mod as Partial<ImplModule> | undefined)?.impl;
+  if (!impl || typeof impl.kind !== "string" || typeof impl.create !== "function" || !impl.inputs) {
+    throw new Error("xen-ha: the resource module does not export `impl` (a ResourceImpl): check its impl.ts");
+  }
+  return impl;
+}
+
+function contextFor(impl: Impl, props: Props, id?: string): { ctx: ProviderContext; secrets: Set<string> } {
+  const secrets = collectSecretValues(props);
+  let label = "";
+  try {
+    label = impl.describe ? impl.describe(props) : defaultLabel(props, id);
+  } catch {
+    label = id ?? "";
+  }
+  const ctx: ProviderContext = {
+    log: createLogger(`${impl.kind}${label ? ` ${label}` : ""}`, secrets),
+    config: configs.get(impl),
+  };
+  return { ctx, secrets };
+}
+
+function defaultLabel(props: Props, id?: string): string {
+  const conn = props.connection as { host?: unknown } | undefined;
+  return typeof conn?.host === "string" ? conn.host : (id ?? "");
+}
+
+function outputs(impl: Impl, ctx: ProviderContext, inputs: object, outs: object | undefined): Props {
+  const { value, fixes } = sanitizeProps({ ...withoutProvider(inputs), ...withoutProvider(outs ?? {}) });
+  for (const fix of fixes) ctx.log.warn(`output ${fix} (converted so the engine can record it; a bug in ${impl.kind})`);
+  return value;
+}
+
+/**
+ * Errors leave the process as text shown by the CLI: scrub credentials. A PartialFailure also gets the inputs
+ * and `__provider` merged into its properties, so the engine records a resource it can later read and delete.
+ */
+function failure(e: unknown, impl: Impl, ctx: ProviderContext, secrets: Set<string>, inputs: Props): Error {
+  if (isPartialFailure(e)) {
+    const props = outputs(impl, ctx, inputs, e.properties);
+    props[PROVIDER_KEY] = inputs[PROVIDER_KEY];
+    const out = new PartialFailure(redact(e.message, secrets), {
+      id: e.id,
+      properties: props,
+      reasons: e.reasons.map((r) => redact(r, secrets)),
+    });
+    return out;
+  }
+  if (e instanceof Error) {
+    e.message = redact(e.message, secrets);
+    if (e.stack) e.stack = redact(e.stack, secrets);
+    return e;
+  }
+  return new Error(redact(String(e), secrets));
+}
+
+export async function configure(mod: unknown, req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  const impl = implOf(mod);
+  configs.set(impl, req.config);
+  await impl.configure?.(req.config);
+}
+
+export async function check(mod: unknown, _olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  const impl = implOf(mod);
+  return checkInputs(impl.inputs, news);
+}
+
+export async function diff(mod: unknown, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
+  const impl = implOf(mod);
+  const { ctx, secrets } = contextFor(impl, news, id);
+  try {
+    const prev = withoutProvider(olds);
+    const next = withoutProvider(news);
+    const result = impl.diff(prev, next);
+    const replaces = [...(result.replaces ?? [])];
+    const changes = result.changes === true || replaces.length > 0;
+    if (changes && impl.preview && !containsUnknown(next)) {
+      await impl.preview(prev, parseChecked(impl.inputs, next), result, ctx);
+    }
+    return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && result.deleteBeforeReplace === true };
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, news);
+  }
+}
+
+export async function create(mod: unknown, news: Props): Promise<pulumi.dynamic.CreateResult> {
+  const impl = implOf(mod);
+  const { ctx, secrets } = contextFor(impl, news);
+  try {
+    const inputs = parseChecked(impl.inputs, news);
+    const result = await impl.create(inputs, ctx);
+    if (!result || typeof result.id !== "string" || result.id === "") {
+      throw new Error(`${impl.kind}.create returned no id`);
+    }
+    return { id: result.id, outs: outputs(impl, ctx, inputs, result.outs) };
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, news);
+  }
+}
+
+export async function read(mod: unknown, id: string, props: Props): Promise<pulumi.dynamic.ReadResult> {
+  const impl = implOf(mod);
+  const { ctx, secrets } = contextFor(impl, props, id);
+  try {
+    const olds = withoutProvider(props);
+    const result = await impl.read(id, olds, ctx);
+    // An empty id tells the engine the resource is gone (refresh then drops it from the state).
+    if (result === null) return { id: "", props: {} };
+    return { id: result.id || id, props: outputs(impl, ctx, olds, result.outs) };
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, props);
+  }
+}
+
+export async function update(mod: unknown, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.UpdateResult> {
+  const impl = implOf(mod);
+  const { ctx, secrets } = contextFor(impl, news, id);
+  try {
+    const inputs = parseChecked(impl.inputs, news);
+    const result = await impl.update(id, withoutProvider(olds), inputs, ctx);
+    return { outs: outputs(impl, ctx, inputs, result?.outs) };
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, news);
+  }
+}
+
+export async function remove(mod: unknown, id: string, props: Props): Promise<void> {
+  const impl = implOf(mod);
+  const { ctx, secrets } = contextFor(impl, props, id);
+  try {
+    await impl.delete(id, withoutProvider(props), ctx);
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, props);
+  }
+}

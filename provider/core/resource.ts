@@ -1,0 +1,42 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The `module` part of every type token: `pulumi-nodejs:dynamic/xen-ha:<Kind>`. */
+export const TYPE_MODULE = "xen-ha";
+
+export interface XenHaResourceSpec {
+  /** Type name, e.g. "NfsExport" (the same as the impl's kind). */
+  kind: string;
+  /** The class's one provider, made at module level with makeProvider("<folder>"). */
+  provider: pulumi.dynamic.ResourceProvider;
+  /** EVERY output property name (the inputs, which outputs echo, and what the resource observes). */
+  outputs: readonly string[];
+  /**
+   * Top-level properties holding credentials (passwords, private keys). They are made secret as inputs, so the
+   * state stores them encrypted, and listed in additionalSecretOutputs, so the echoed outputs are secret too.
+   * Default: ["connection"] when that property is given.
+   */
+  secretProperties?: readonly string[];
+}
+
+/**
+ * Base class of every xen-ha resource. It takes care of dynamic.Resource's traps:
+ * - it copies `props` (dynamic.Resource writes `__provider` and output placeholders into the object it gets, so
+ *   one args object reused for two resources would break the second);
+ * - it declares every output (as undefined) so that all outputs are visible on the resource;
+ * - it sets the type token `pulumi-nodejs:dynamic/xen-ha:<Kind>`;
+ * - it marks credential-holding properties secret in inputs and outputs (the provider receives plaintext and
+ *   returns plaintext; only this keeps keys out of the state file in clear).
+ *
+ * Subclasses declare outputs with `declare readonly x: pulumi.Output<T>` (NOT `readonly x!: ...`: with
+ * ES2022 class fields a plain field declaration is initialised to undefined AFTER super() and hides the output).
+ */
+export abstract class XenHaResource extends pulumi.dynamic.Resource {
+  protected constructor(spec: XenHaResourceSpec, name: string, props: object, opts?: pulumi.CustomResourceOptions) {
+    const inputs: Record<string, unknown> = { ...(props as Record<string, unknown>) };
+    for (const key of spec.outputs) if (!(key in inputs)) inputs[key] = undefined;
+    const secretNames = (spec.secretProperties ?? ["connection"]).filter((k) => inputs[k] !== undefined);
+    for (const key of secretNames) inputs[key] = pulumi.secret(inputs[key] as pulumi.Input<unknown>);
+    const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secretNames])];
+    super(spec.provider, name, inputs, { ...opts, additionalSecretOutputs }, TYPE_MODULE, spec.kind);
+  }
+}

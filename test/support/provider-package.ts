@@ -1,0 +1,107 @@
+/**
+ * The folder the dynamic-provider server runs in, built like a user's Pulumi program folder: its node_modules
+ * holds pulumi-xen-ha and the packages pulumi-xen-ha depends on, and nothing else. The server resolves every
+ * `require` of a serialized provider from its working directory, so this is what makes
+ * `require("pulumi-xen-ha/...")` inside a provider behave as it will for users, from a fresh clone in any path.
+ *
+ * pulumi-xen-ha itself is either
+ * - "dist": a link to the repository, so the package's own `exports` map and the compiled dist/ are used
+ *   (exactly what gets published); chosen when dist/ is up to date with provider/;
+ * - "transpiled": provider/*.ts transpiled file by file into a copy of the package inside the folder; chosen
+ *   when dist/ is missing or older than a source file, so tests always run the code in the tree without
+ *   racing other people's `npm run build`.
+ * Test-only resource kinds (test/support/probes/*.ts) are transpiled into node_modules/xenha-test-probes.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as ts from "typescript";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const PROBES_DIR = path.join(__dirname, "probes");
+
+export type PackageSource = "dist" | "transpiled";
+
+export interface ProviderPackage {
+  /** The folder to run the server in. */
+  dir: string;
+  source: PackageSource;
+  /** Why that source was chosen (shown in harness errors). */
+  note: string;
+  remove(): void;
+}
+
+export function buildProviderPackage(opts: { source?: PackageSource } = {}): ProviderPackage {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xenha-provider-"));
+  const modules = path.join(dir, "node_modules");
+  fs.mkdirSync(modules);
+  const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")) as {
+    name: string;
+    dependencies?: Record<string, string>;
+    peerDependencies?: Record<string, string>;
+  };
+  const stale = opts.source === "dist" ? [] : staleDistFiles();
+  const source: PackageSource = opts.source ?? (stale.length === 0 ? "dist" : "transpiled");
+  let note: string;
+  if (source === "dist") {
+    link(REPO_ROOT, path.join(modules, pkg.name));
+    note = "pulumi-xen-ha from the repository's dist/ (up to date with provider/)";
+  } else {
+    const copy = path.join(modules, pkg.name);
+    fs.mkdirSync(copy);
+    fs.copyFileSync(path.join(REPO_ROOT, "package.json"), path.join(copy, "package.json"));
+    transpileTree(path.join(REPO_ROOT, "provider"), path.join(copy, "dist"));
+    note = stale.length
+      ? `pulumi-xen-ha transpiled from provider/ (dist/ is stale: ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ", ..." : ""})`
+      : "pulumi-xen-ha transpiled from provider/ (requested)";
+  }
+  // What npm would install beside it in a user's program: its dependencies and peer dependencies.
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) {
+    link(path.join(REPO_ROOT, "node_modules", dep), path.join(modules, dep));
+  }
+  transpileTree(PROBES_DIR, path.join(modules, "xenha-test-probes"));
+  fs.writeFileSync(path.join(modules, "xenha-test-probes", "package.json"), JSON.stringify({ name: "xenha-test-probes" }));
+  return { dir, source, note, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** provider/ sources whose dist/ counterpart is missing or older. */
+export function staleDistFiles(): string[] {
+  const stale: string[] = [];
+  for (const src of walk(path.join(REPO_ROOT, "provider"))) {
+    const rel = path.relative(path.join(REPO_ROOT, "provider"), src);
+    const out = path.join(REPO_ROOT, "dist", rel.replace(/\.ts$/, ".js"));
+    if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) stale.push(`provider/${rel}`);
+  }
+  return stale;
+}
+
+function walk(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return walk(p);
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [p] : [];
+  });
+}
+
+function transpileTree(from: string, to: string): void {
+  const options: ts.CompilerOptions = {
+    module: ts.ModuleKind.CommonJS,
+    target: ts.ScriptTarget.ES2022,
+    esModuleInterop: true,
+    sourceMap: false,
+    inlineSourceMap: true,
+  };
+  for (const src of walk(from)) {
+    const out = path.join(to, path.relative(from, src).replace(/\.ts$/, ".js"));
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    const { outputText } = ts.transpileModule(fs.readFileSync(src, "utf8"), { compilerOptions: options, fileName: src });
+    fs.writeFileSync(out, outputText);
+  }
+}
+
+function link(target: string, at: string): void {
+  if (!fs.existsSync(target)) throw new Error(`cannot build the provider folder: ${target} is not installed (run npm ci)`);
+  fs.mkdirSync(path.dirname(at), { recursive: true });
+  fs.symlinkSync(target, at, "dir");
+}

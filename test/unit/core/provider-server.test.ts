@@ -1,0 +1,151 @@
+/**
+ * The framework driven through Pulumi's real dynamic-provider server (no hosts: the test-only Echo kind).
+ * This is where serialization, `__provider`, Struct encoding and partial failures are proven end to end.
+ */
+import { makeProvider } from "../../../provider/core/provider";
+import { UNKNOWN } from "../../../provider/core/unknown";
+import { CheckFailedError, ProviderCallError, ProviderServer, runLifecycle } from "../../support/provider-harness";
+
+const echo = makeProvider("echo", "xenha-test-probes/echo");
+let server: ProviderServer;
+
+beforeAll(async () => {
+  server = await ProviderServer.start({ config: { "xen-ha-test:greeting": "hello" } });
+}, 60_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+test("the serialized provider captures only strings, no library code", async () => {
+  const text = await server.serialize(echo);
+  expect(text).toContain('require("pulumi-xen-ha/core/dispatch")');
+  expect(text).toContain("xenha-test-probes/echo");
+  expect(text).not.toMatch(/safeParse|sanitize|zod/);
+});
+
+test("a whole lifecycle records what the engine would", async () => {
+  const rec = await runLifecycle(server, echo, {
+    create: { name: "one", path: "/srv/a" },
+    update: { name: "one", path: "/srv/a", size: 5 },
+  });
+  expect(rec.create.op).toBe("create");
+  expect(rec.create.state.id).toBe("echo-one");
+  // checked inputs carry the defaults; outputs echo the inputs and add what the resource observed
+  expect(rec.create.check.inputs).toMatchObject({ name: "one", size: 1, tags: [], fail: "none" });
+  expect(rec.create.state.outputs).toMatchObject({ name: "one", size: 1, generation: 1 });
+  expect(typeof rec.create.state.outputs.__provider).toBe("string");
+  expect(rec.noop.op).toBe("same");
+  expect(rec.noop.diff).toEqual({ changes: "none", replaces: [], deleteBeforeReplace: false });
+  expect(rec.read?.outputs).toMatchObject({ note: "read", generation: 1 });
+  expect(rec.update?.op).toBe("update");
+  expect(rec.update?.state.outputs).toMatchObject({ size: 5, generation: 2 });
+  expect(rec.deleted).toBe(true);
+});
+
+test("check reports each bad property by name and does not throw", async () => {
+  const res = server.resource(echo);
+  const err = await res.up({ name: "Bad Name", size: 0, path: "relative", tags: [{ key: "" }], typo: 1 }).catch((e) => e);
+  expect(err).toBeInstanceOf(CheckFailedError);
+  const failures = (err as CheckFailedError).failures;
+  expect(failures.map((f) => f.property).sort()).toEqual(["name", "path", "size", "tags[0].key", "tags[0].value", "typo"].sort());
+  expect(failures.find((f) => f.property === "path")?.reason).toBe("must be an absolute path");
+  expect(failures.find((f) => f.property === "tags[0].value")?.reason).toMatch(/^required/);
+  expect(failures.find((f) => f.property === "typo")?.reason).toMatch(/unknown property/);
+  expect(res.state).toBeUndefined();
+});
+
+test("unknown values pass check in preview and diff as changes", async () => {
+  const res = server.resource(echo);
+  const preview = await res.preview({ name: UNKNOWN, size: UNKNOWN, path: "/srv/p" });
+  expect(preview.op).toBe("create");
+  expect(preview.check.failures).toEqual([]);
+  expect(preview.check.inputs).toMatchObject({ name: UNKNOWN, size: UNKNOWN });
+  await res.up({ name: "known", path: "/srv/p" });
+  expect((await res.preview({ name: "known", path: "/srv/p", size: UNKNOWN })).diff).toEqual({
+    changes: "some",
+    replaces: [],
+    deleteBeforeReplace: false,
+  });
+  expect((await res.preview({ name: "known", path: UNKNOWN })).diff?.replaces).toEqual(["path"]);
+  await res.destroy();
+});
+
+test("a replaced resource is deleted first when the resource asks for it", async () => {
+  const res = server.resource(echo);
+  await res.up({ name: "r", path: "/srv/one" });
+  const up = await res.up({ name: "r", path: "/srv/two" });
+  expect(up.op).toBe("replace");
+  expect(up.diff).toEqual({ changes: "some", replaces: ["path"], deleteBeforeReplace: true });
+  expect(up.state.outputs).toMatchObject({ path: "/srv/two", generation: 1 });
+  await res.destroy();
+});
+
+test("a partial failure on create is recorded with id, outputs and __provider, and can be deleted", async () => {
+  const res = server.resource(echo);
+  const err = await res.up({ name: "half", path: "/srv/h", fail: "create-partial" }).catch((e) => e);
+  expect(err).toBeInstanceOf(ProviderCallError);
+  const call = err as ProviderCallError;
+  expect(call.code).toBe(2);
+  expect(call.details).toBe("second step failed (first step done)");
+  expect(call.partial).toEqual({
+    id: "echo-half",
+    properties: expect.objectContaining({ name: "half", note: "half done", generation: 1, __provider: expect.any(String) }),
+    reasons: ["second step failed", "first step done"],
+  });
+  expect(res.state?.id).toBe("echo-half");
+  // the engine can run read and delete on what it recorded (they need __provider)
+  expect((await res.refresh())?.outputs).toMatchObject({ note: "read" });
+  await res.destroy();
+});
+
+test("a partial failure on update replaces the outputs; a plain failure keeps the old ones", async () => {
+  const res = server.resource(echo);
+  await res.up({ name: "u", path: "/srv/u" });
+  const err = await res.up({ name: "u", path: "/srv/u", fail: "update-partial" }).catch((e) => e);
+  expect((err as ProviderCallError).partial?.properties).toMatchObject({ generation: 2, note: "half updated", fail: "update-partial" });
+  expect(res.state?.outputs).toMatchObject({ generation: 2, note: "half updated" });
+  await res.up({ name: "u", path: "/srv/u" });
+  expect(res.state?.outputs).toMatchObject({ generation: 3 });
+  await res.destroy();
+});
+
+test("a plain failure on create records nothing and its message reaches the engine without the password", async () => {
+  const res = server.resource(echo);
+  const err = await res
+    .up({ name: "no", path: "/srv/n", fail: "create", connection: { host: "h1", password: "hunter2-secret" } })
+    .catch((e) => e);
+  expect(err).toBeInstanceOf(ProviderCallError);
+  expect((err as ProviderCallError).partial).toBeUndefined();
+  expect((err as ProviderCallError).details).toBe("refused to create no; password was [secret]");
+  expect(res.state).toBeUndefined();
+  expect((await server.outputSince(0)).join("\n")).not.toContain("hunter2-secret");
+});
+
+test("dirty outputs (undefined, Buffer, bigint, Date) are converted instead of failing the response", async () => {
+  const mark = server.output.length;
+  const res = server.resource(echo);
+  const up = await res.up({ name: "dirty", path: "/srv/d", emit: "dirty" });
+  expect(up.state.outputs).toMatchObject({ buf: "bytes", big: 12, when: "1970-01-01T00:00:00.000Z", list: [1, null, 3] });
+  expect(up.state.outputs).not.toHaveProperty("nothing");
+  expect((await server.outputSince(mark)).join("\n")).toMatch(/warning: Echo dirty: output buf: Buffer → string/);
+  await res.destroy();
+});
+
+test("read returning nothing tells the engine the resource is gone", async () => {
+  const res = server.resource(echo);
+  await res.up({ name: "g", path: "/srv/g", gone: true });
+  expect(await res.refresh()).toBeUndefined();
+});
+
+test("progress logged by a provider reaches the process output, prefixed, with the stack config from configure", async () => {
+  const mark = server.output.length;
+  const res = server.resource(echo);
+  await res.up({ name: "logs", path: "/srv/l", sdkLog: true, connection: { host: "h1", password: "pw-12345" } });
+  const out = (await server.outputSince(mark)).join("\n");
+  expect(out).toContain("[xen-ha] Echo logs: creating logs with password [secret]");
+  expect(out).toContain("[xen-ha] Echo logs: config greeting: hello");
+  // Without an engine connection the SDK's pulumi.log falls back to the console of the provider process.
+  expect(out).toContain("info: [runtime] sdk log from logs");
+  expect(out).toContain("warning: [runtime] sdk warning from logs");
+  await res.destroy();
+});
