@@ -176,7 +176,7 @@ export function verifyHostKey(policy: HostKeyPolicy, host: string, port: number,
     };
   }
   const matching = policy.entries.filter((e) => e.marker !== "@cert-authority" && hostFieldMatches(e.patterns, name));
-  const revoked = policy.entries.find((e) => e.marker === "@revoked" && e.key.blob.equals(presented));
+  const revoked = matching.find((e) => e.marker === "@revoked" && e.key.blob.equals(presented));
   if (revoked) {
     return {
       ok: false,

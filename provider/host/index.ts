@@ -1,0 +1,6 @@
+export { readFile } from "./read-file";
+export { writeFileAtomic, type WriteFileOptions, type WriteFileResult } from "./write-file";
+export { gatherFacts, FactError, type Probe, type ProbeOutput, type Facts } from "./facts";
+export { service, type Service, type ServiceStatus, type ServiceState, type InitSystem } from "./service";
+export { withHostLock, HostLockError, type HostLockOptions } from "./lock";
+export { checkRemotePath } from "./paths";

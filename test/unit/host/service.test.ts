@@ -1,0 +1,33 @@
+import { parseSysvLinks, sysvState, systemdState } from "../../../provider/host/service";
+
+describe("SysV boot links", () => {
+  const debian = "/etc/rc0.d/K01nfs-ganesha\n/etc/rc1.d/K01nfs-ganesha\n/etc/rc2.d/S01nfs-ganesha\n" +
+    "/etc/rc3.d/S01nfs-ganesha\n/etc/rc6.d/K01nfs-ganesha\n";
+  const rhelOff = "/etc/rc.d/rc0.d/K20nfs\n/etc/rc.d/rc3.d/K20nfs\n/etc/rc.d/rc5.d/K20nfs\n";
+  const rhelOn = "/etc/rc.d/rc0.d/K20nfs\n/etc/rc.d/rc3.d/S60nfs\n/etc/rc.d/rc5.d/S60nfs\n";
+
+  it("sees a start link in runlevels 2-5 as enabled", () => {
+    expect(parseSysvLinks(debian, "nfs-ganesha")).toBe(true);
+    expect(parseSysvLinks(rhelOn, "nfs")).toBe(true);
+  });
+
+  it("sees only kill links, or none, as disabled", () => {
+    expect(parseSysvLinks(rhelOff, "nfs")).toBe(false);
+    expect(parseSysvLinks("", "nfs")).toBe(false);
+    expect(parseSysvLinks("/etc/rcS.d/S01nfs\n/etc/rc1.d/S01nfs\n", "nfs")).toBe(false);
+  });
+
+  it("does not confuse services whose names share a prefix", () => {
+    expect(parseSysvLinks("/etc/rc3.d/S60nfslock\n", "nfs")).toBe(false);
+  });
+});
+
+describe("service states", () => {
+  it("maps LSB status codes", () => {
+    expect([0, 1, 2, 3, 4, 127].map(sysvState)).toEqual(["running", "stopped", "stopped", "stopped", "unknown", "unknown"]);
+  });
+  it("maps systemctl is-active words", () => {
+    expect(["active\n", "inactive", "failed", "activating", "unknown"].map(systemdState))
+      .toEqual(["running", "stopped", "stopped", "running", "unknown"]);
+  });
+});
