@@ -1,0 +1,134 @@
+/**
+ * Runs XendRelocationConfig's plan on a host, under the host's lock: atomic write with a backup, then a xend
+ * restart only when the plan asks for one, verified (xend answers `xm list` and the relocation port listens
+ * on the expected address). If xend does not come up, the previous file is put back, xend is started again,
+ * and the error carries the tail of xend.log.
+ */
+import { gatherFacts } from "../../host/facts";
+import { withHostLock } from "../../host/lock";
+import { service } from "../../host/service";
+import { writeFileAtomic } from "../../host/write-file";
+import type { RemoteHost } from "../../ssh/remote-host";
+import type { DesiredRelocation } from "../../formats/sxp-xend-relocation";
+import type { ProviderContext } from "../../core/impl";
+import { listenersProbe, listensOn, relocationProbes, type RelocationFacts, XEND_LOG_TAIL_SCRIPT, xendAnswersProbe } from "./facts";
+import { planRelocation, type RelocationPlan } from "./plan";
+import type { XendRelocationInputs } from "./schema";
+
+export const LOCK_NAME = "xend-config";
+
+/** xend did not come up; `restored` says whether the host is back as it was before the change. */
+export class XendStartError extends Error {
+  constructor(message: string, readonly restored: boolean) {
+    super(message);
+    this.name = "XendStartError";
+  }
+}
+
+export async function relocationFacts(h: RemoteHost, i: XendRelocationInputs): Promise<RelocationFacts> {
+  return gatherFacts(h, relocationProbes(i.configPath), { timeoutMs: i.timeoutSeconds * 1000 });
+}
+
+export interface ApplyResult {
+  plan: RelocationPlan;
+  facts: RelocationFacts;
+  backupPath: string | null;
+  restarted: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until xend answers and, when the server is on, listens as configured. Returns what was missing. */
+async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: number): Promise<string | null> {
+  const end = Date.now() + timeoutMs;
+  let missing = "xend did not answer";
+  for (;;) {
+    const f = await gatherFacts(h, { answers: xendAnswersProbe, listening: listenersProbe }, { timeoutMs: 30_000 });
+    if (!f.answers) missing = "xend does not answer `xm list`";
+    else if (want.server && !listensOn(f.listening, want.port, want.address)) {
+      missing = `xend answers but does not listen on ${want.address || "*"}:${want.port} (listening: ${f.listening.join(", ") || "nothing"})`;
+    } else return null;
+    if (Date.now() >= end) return missing;
+    await sleep(500);
+  }
+}
+
+async function xendLogTail(h: RemoteHost): Promise<string> {
+  try {
+    const r = await h.script(XEND_LOG_TAIL_SCRIPT, [], { timeoutMs: 15_000 });
+    return r.stdout.trimEnd();
+  } catch (e) {
+    return `(could not read xend.log: ${(e as Error).message})`;
+  }
+}
+
+/**
+ * Converges the host to `desired` (default: the inputs). Throws with the plan's reasons before touching
+ * anything when it cannot proceed.
+ */
+export async function applyRelocation(
+  h: RemoteHost,
+  i: XendRelocationInputs,
+  ctx: ProviderContext,
+  desired?: DesiredRelocation,
+): Promise<ApplyResult> {
+  const timeoutMs = i.timeoutSeconds * 1000;
+  return withHostLock(h, LOCK_NAME, async () => {
+    const facts = await relocationFacts(h, i);
+    const plan = planRelocation(i.connection.host, i, facts, desired);
+    if (plan.errors.length > 0) throw new Error(`${plan.errors.join("; ")} (nothing was changed)`);
+    for (const w of plan.warnings) ctx.log.warn(w);
+    let backupPath: string | null = null;
+    if (plan.write !== null) {
+      for (const a of plan.actions) ctx.log.info(`${i.configPath} ${a}`);
+      backupPath = (await writeFileAtomic(h, i.configPath, plan.write, { timeoutMs })).backupPath;
+    }
+    if (!plan.restart || !plan.edit) return { plan, facts, backupPath, restarted: false };
+
+    ctx.log.info(`restarting xend: ${plan.restartReason}`);
+    const xend = service(h, "xend");
+    const target: DesiredRelocation = {
+      server: plan.edit.after.server,
+      port: plan.edit.after.port,
+      address: plan.edit.after.address,
+      hostsAllow: plan.edit.after.hostsAllow,
+      sslServer: plan.edit.after.sslServer,
+    };
+    let restartError = "";
+    try {
+      await xend.restart();
+    } catch (e) {
+      restartError = `service xend restart failed: ${(e as Error).message}; `;
+    }
+    const missing = await waitForXend(h, target, Math.min(timeoutMs, 60_000));
+    if (missing === null) return { plan, facts, backupPath, restarted: true };
+
+    // Roll back: the previous file, then xend started again with it.
+    const log = await xendLogTail(h);
+    let rollback: string;
+    let restored = false;
+    try {
+      if (plan.write !== null) {
+        if (facts.config === null) await h.run(["rm", "-f", "--", i.configPath], { timeoutMs });
+        else await writeFileAtomic(h, i.configPath, facts.config, { timeoutMs });
+      }
+      try {
+        await xend.restart();
+      } catch {
+        // waitForXend below says whether it came back
+      }
+      const back = await waitForXend(h, { ...target, server: false }, Math.min(timeoutMs, 60_000));
+      restored = back === null;
+      rollback = back === null
+        ? `the previous ${i.configPath} was restored and xend runs again with it`
+        : `the previous ${i.configPath} was restored, but xend still does not come up (${back}): start it by hand`;
+    } catch (e) {
+      rollback = `restoring the previous ${i.configPath} FAILED (${(e as Error).message}); the backup is ${backupPath ?? "missing"}`;
+    }
+    throw new XendStartError(
+      `xend did not come up with the new relocation settings on ${i.connection.host}: ${restartError}${missing}. ` +
+        `${rollback}. Last lines of /var/log/xen/xend.log:\n${log}`,
+      restored,
+    );
+  });
+}

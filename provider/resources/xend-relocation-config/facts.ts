@@ -1,0 +1,84 @@
+/**
+ * What XendRelocationConfig needs to know about a Xen host, in ONE round trip: which toolstack it runs, the
+ * config file, whether xend answers, and the TCP listeners. Scripts are constants; user values are positional
+ * arguments. Parsers are pure. The toolstack and listener probes are shared with the other Xen resources.
+ */
+import type { Probe, ProbeOutput } from "../../host/facts";
+import { fileProbe } from "../nfs-export/facts";
+
+export type Toolstack = "xm" | "xl" | "none";
+
+/** xend's presence decides: Xen 4.0/4.1 hosts ship xl too, but run xend; Xen ≥ 4.5 has no xend. */
+export const toolstackProbe: Probe<Toolstack> = {
+  script: `PATH=$PATH:/sbin:/usr/sbin
+if [ -e /etc/init.d/xend ] || command -v xend >/dev/null 2>&1; then echo xm
+elif command -v xl >/dev/null 2>&1; then echo xl
+else echo none; fi`,
+  parse: (o: ProbeOutput) => {
+    const t = o.stdout.trim();
+    if (t === "xm" || t === "xl" || t === "none") return t;
+    throw new Error(`unexpected output ${JSON.stringify(o.stdout)}`);
+  },
+};
+
+/** Whether xend answers: `xm list` works (it fails with "Unable to connect to xend" when xend is down). */
+export const xendAnswersProbe: Probe<boolean> = {
+  script: `PATH=$PATH:/sbin:/usr/sbin
+command -v xm >/dev/null 2>&1 || exit 127
+xm list >/dev/null 2>&1`,
+  parse: (o: ProbeOutput) => o.code === 0,
+};
+
+/** Local addresses of listening TCP sockets (`ss -ltn`, or `netstat -ltn` on old hosts), e.g. `0.0.0.0:8002`. */
+export function parseListeners(o: ProbeOutput): string[] {
+  const out: string[] = [];
+  for (const line of o.stdout.split("\n")) {
+    const cols = line.trim().split(/\s+/);
+    // ss: State Recv-Q Send-Q Local Peer; netstat: Proto Recv-Q Send-Q Local Foreign State
+    const local = cols[0] === "LISTEN" ? cols[3] : cols[0]?.startsWith("tcp") ? cols[3] : undefined;
+    if (local && /:\d+$/.test(local)) out.push(local);
+  }
+  return [...new Set(out)].sort();
+}
+
+export const listenersProbe: Probe<string[]> = {
+  script: `PATH=$PATH:/sbin:/usr/sbin
+if command -v ss >/dev/null 2>&1; then exec ss -ltn; fi
+exec netstat -ltn`,
+  parse: parseListeners,
+};
+
+/** Whether `listeners` has one on `port` that serves `address` ('' = all addresses). */
+export function listensOn(listeners: readonly string[], port: number, address: string): boolean {
+  return listeners.some((l) => {
+    const i = l.lastIndexOf(":");
+    if (Number(l.slice(i + 1)) !== port) return false;
+    const host = l.slice(0, i).replace(/^\[|\]$/g, "").replace(/%.*$/, "");
+    const any = host === "0.0.0.0" || host === "*" || host === "::" || host === "";
+    if (address === "") return any;
+    // an interface name (Xen 4.1) binds that interface's address: accept any listener on the port
+    if (!/^[\d.:a-fA-F]+$/.test(address)) return true;
+    return host === address || host === `::ffff:${address}`;
+  });
+}
+
+export interface RelocationFacts {
+  toolstack: Toolstack;
+  config: string | null;
+  xendRunning: boolean;
+  listening: string[];
+}
+
+export function relocationProbes(configPath: string) {
+  return {
+    toolstack: toolstackProbe,
+    config: fileProbe(configPath),
+    xendRunning: xendAnswersProbe,
+    listening: listenersProbe,
+  };
+}
+
+/** The end of xend's log, for the error when xend does not come up. */
+export const XEND_LOG_TAIL_SCRIPT = `f=/var/log/xen/xend.log
+[ -r "$f" ] || { echo "($f is missing)"; exit 0; }
+tail -n 30 -- "$f"`;

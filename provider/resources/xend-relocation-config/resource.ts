@@ -1,0 +1,47 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { makeProvider } from "../../core/provider";
+import { XenHaResource } from "../../core/resource";
+import type { ConnectionInput } from "../../ssh/connection";
+import type { RelocationSettings } from "../../formats/sxp-xend-relocation";
+import type { HostsAllowItem } from "./schema";
+
+const provider = makeProvider("xend-relocation-config");
+
+export interface XendRelocationConfigArgs {
+  connection: pulumi.Input<ConnectionInput>;
+  enabled?: pulumi.Input<boolean>;
+  port?: pulumi.Input<number>;
+  address?: pulumi.Input<string>;
+  hostsAllow?: pulumi.Input<pulumi.Input<HostsAllowItem>[]>;
+  allowAllHosts?: pulumi.Input<boolean>;
+  ssl?: pulumi.Input<{ port?: pulumi.Input<number>; keyFile: pulumi.Input<string>; certFile: pulumi.Input<string> }>;
+  configPath?: pulumi.Input<string>;
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+const OUTPUTS = [
+  "connection", "enabled", "port", "address", "hostsAllow", "allowAllHosts", "ssl", "configPath", "timeoutSeconds",
+  "effective", "previous", "hostsAllowValue", "xendRunning", "listening", "xendRestarted", "backupPath", "drift", "warnings",
+] as const;
+
+/** xend's relocation server on one xm host (runbook step 5). See docs/resources/xend-relocation-config.md. */
+export class XendRelocationConfig extends XenHaResource {
+  declare readonly enabled: pulumi.Output<boolean>;
+  declare readonly port: pulumi.Output<number>;
+  declare readonly address: pulumi.Output<string>;
+  declare readonly hostsAllow: pulumi.Output<HostsAllowItem[]>;
+  declare readonly configPath: pulumi.Output<string>;
+  declare readonly effective: pulumi.Output<RelocationSettings>;
+  declare readonly previous: pulumi.Output<RelocationSettings>;
+  declare readonly hostsAllowValue: pulumi.Output<string>;
+  declare readonly xendRunning: pulumi.Output<boolean>;
+  declare readonly listening: pulumi.Output<string[]>;
+  declare readonly xendRestarted: pulumi.Output<boolean>;
+  declare readonly backupPath: pulumi.Output<string | null>;
+  declare readonly drift: pulumi.Output<string[]>;
+  declare readonly warnings: pulumi.Output<string[]>;
+
+  constructor(name: string, args: XendRelocationConfigArgs, opts?: pulumi.CustomResourceOptions) {
+    super({ kind: "XendRelocationConfig", provider, outputs: OUTPUTS }, name, args, opts);
+  }
+}
