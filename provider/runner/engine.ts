@@ -3,6 +3,7 @@
  * RunnerMonitor, delete what the program no longer declares (dependents first), save state, summarise.
  * One operation per process: the SDK's runtime state is process-global.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { loadProject, loadStackConfig, stateFileFor, type Project } from "./config";
 import { consoleLog, type RunnerLog } from "./log";
@@ -61,6 +62,18 @@ interface Session {
   persist(resources: Iterable<ResourceState>): void;
 }
 
+/** The package a project folder lives in, when it has a name and an exports map (so it can self-reference). */
+export function enclosingPackage(dir: string): { name: string; dir: string } | undefined {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    const file = path.join(d, "package.json");
+    if (fs.existsSync(file)) {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; exports?: unknown };
+      return pkg.name && pkg.exports ? { name: pkg.name, dir: d } : undefined;
+    }
+    if (path.dirname(d) === d) return undefined;
+  }
+}
+
 function openSession(opts: RunOptions): Session {
   const project = loadProject(path.resolve(opts.projectDir));
   const stackConfig = loadStackConfig(project, opts.stack);
@@ -78,6 +91,7 @@ function openSession(opts: RunOptions): Session {
     provider() {
       starting ??= ProviderServer.start({
         cwd: project.dir, project: project.name, stack: opts.stack, config: stackConfig.values, env: opts.env,
+        selfPackage: enclosingPackage(project.dir),
         onLog: (line) => log.info(`    ${line}`),
       }).then((s) => (session.server = s));
       return starting;

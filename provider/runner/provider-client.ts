@@ -5,6 +5,8 @@
  * Configure with acceptSecrets=false, so the engine would strip secret markers too).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
@@ -48,6 +50,12 @@ export interface ProviderServerOptions {
   /** Receives every line the provider process prints after its port line (provider logs). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   env?: NodeJS.ProcessEnv;
+  /**
+   * A package the program reaches by its own name (Node's self-reference: the program lives inside the
+   * package, as examples in a library's repository do). Provider code loaded from `__provider` text has no
+   * package scope, so the server gets that name through NODE_PATH instead.
+   */
+  selfPackage?: { name: string; dir: string };
 }
 
 const toStruct = (v: Props) => Struct.fromJavaScript(v);
@@ -57,20 +65,20 @@ export class ProviderServer {
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: any, // eslint-disable-line @typescript-eslint/no-explicit-any
+    private readonly scratch: string | undefined,
   ) {}
 
   static async start(opts: ProviderServerOptions): Promise<ProviderServer> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-    const child = spawn(process.execPath, [entry, "127.0.0.1:0"], {
-      cwd: opts.cwd,
-      env: {
-        ...process.env,
-        ...opts.env,
-        PULUMI_NODEJS_PROJECT: opts.project,
-        PULUMI_NODEJS_STACK: opts.stack,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+    const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PULUMI_NODEJS_PROJECT: opts.project, PULUMI_NODEJS_STACK: opts.stack };
+    let scratch: string | undefined;
+    if (opts.selfPackage) {
+      scratch = fs.mkdtempSync(path.join(os.tmpdir(), "xenha-runner-"));
+      fs.mkdirSync(path.dirname(path.join(scratch, opts.selfPackage.name)), { recursive: true });
+      fs.symlinkSync(opts.selfPackage.dir, path.join(scratch, opts.selfPackage.name), "dir");
+      env.NODE_PATH = [scratch, env.NODE_PATH].filter(Boolean).join(path.delimiter);
+    }
+    const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const log = opts.onLog ?? (() => undefined);
     const port = await new Promise<number>((resolve, reject) => {
       let first = true;
@@ -95,7 +103,7 @@ export class ProviderServer {
       });
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const server = new ProviderServer(child, client);
+    const server = new ProviderServer(child, client, scratch);
     const req = new provproto.ConfigureRequest();
     const vars = req.getVariablesMap();
     for (const [k, v] of Object.entries(opts.config ?? {})) vars.set(k, v);
@@ -193,12 +201,14 @@ export class ProviderServer {
   /** Stops the server as the engine does (SIGINT, then SIGKILL after 5 s) and waits for it to exit. */
   async stop(): Promise<void> {
     this.client.close();
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-    this.child.kill("SIGINT");
-    const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
-    await exited;
-    clearTimeout(timer);
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
+      this.child.kill("SIGINT");
+      const timer = setTimeout(() => this.child.kill("SIGKILL"), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
   }
 }
 
