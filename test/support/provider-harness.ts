@@ -20,7 +20,7 @@ import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { buildProviderPackage, REPO_ROOT, type PackageSource, type ProviderPackage } from "./provider-package";
+import { buildProviderPackage, REPO_ROOT, type PackageOptions, type ProviderPackage } from "./provider-package";
 
 // The same @grpc/grpc-js that @pulumi/pulumi loads (the generated client is bound to it).
 const PULUMI_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
@@ -79,11 +79,9 @@ export class CheckFailedError extends Error {
   }
 }
 
-export interface StartOptions {
+export interface StartOptions extends PackageOptions {
   /** Stack config sent with Configure, keys as the engine sends them ("project:key"). */
   config?: Record<string, string>;
-  /** Where pulumi-xen-ha comes from inside the server (default: dist/ when fresh, else transpiled sources). */
-  source?: PackageSource;
   project?: string;
   env?: Record<string, string>;
 }
@@ -105,7 +103,8 @@ export class ProviderServer {
   }
 
   static async start(opts: StartOptions = {}): Promise<ProviderServer> {
-    const pkg = buildProviderPackage({ source: opts.source });
+    // `source`: where pulumi-xen-ha comes from inside the server (default: dist/ when fresh, else transpiled).
+    const pkg = buildProviderPackage({ source: opts.source, freshFolders: opts.freshFolders });
     const child = spawn(NODE_BIN, [SERVER_SCRIPT, "127.0.0.1:0"], {
       cwd: pkg.dir,
       env: { ...process.env, PULUMI_NODEJS_PROJECT: opts.project ?? "xen-ha-test", ...opts.env },

@@ -31,7 +31,16 @@ export interface ProviderPackage {
   remove(): void;
 }
 
-export function buildProviderPackage(opts: { source?: PackageSource } = {}): ProviderPackage {
+export interface PackageOptions {
+  source?: PackageSource;
+  /**
+   * With source "dist": the provider/ folders that must be up to date (e.g. ["core", "ssh"]); default all.
+   * Others keep editing the tree, so a test of one area need not wait for a build of everything.
+   */
+  freshFolders?: readonly string[];
+}
+
+export function buildProviderPackage(opts: PackageOptions = {}): ProviderPackage {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xenha-provider-"));
   const modules = path.join(dir, "node_modules");
   fs.mkdirSync(modules);
@@ -40,7 +49,11 @@ export function buildProviderPackage(opts: { source?: PackageSource } = {}): Pro
     dependencies?: Record<string, string>;
     peerDependencies?: Record<string, string>;
   };
-  const stale = opts.source === "dist" ? [] : staleDistFiles();
+  const stale = opts.source === "transpiled" ? [] : staleDistFiles(opts.source === "dist" ? opts.freshFolders : undefined);
+  if (opts.source === "dist" && stale.length) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw new Error(`dist/ is older than ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ", ..." : ""}: run "npm run build" first`);
+  }
   const source: PackageSource = opts.source ?? (stale.length === 0 ? "dist" : "transpiled");
   let note: string;
   if (source === "dist") {
@@ -64,10 +77,11 @@ export function buildProviderPackage(opts: { source?: PackageSource } = {}): Pro
   return { dir, source, note, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** provider/ sources whose dist/ counterpart is missing or older. */
-export function staleDistFiles(): string[] {
+/** provider/ sources (all, or those under `folders`) whose dist/ counterpart is missing or older. */
+export function staleDistFiles(folders?: readonly string[]): string[] {
   const stale: string[] = [];
-  for (const src of walk(path.join(REPO_ROOT, "provider"))) {
+  const roots = folders ? folders.map((f) => path.join(REPO_ROOT, "provider", f)) : [path.join(REPO_ROOT, "provider")];
+  for (const src of roots.flatMap(walk)) {
     const rel = path.relative(path.join(REPO_ROOT, "provider"), src);
     const out = path.join(REPO_ROOT, "dist", rel.replace(/\.ts$/, ".js"));
     if (!fs.existsSync(out) || fs.statSync(out).mtimeMs < fs.statSync(src).mtimeMs) stale.push(`provider/${rel}`);
