@@ -20,6 +20,9 @@ export interface DomainRecord {
   macs: string[];
   /** Config file it was created from, if any. */
   configPath: string | null;
+  /** False while the guest belongs to the other end of a migration (incoming, or migrated away): destroying
+   * this record must not kill the guest. Absent means true. */
+  ownsGuest?: boolean;
 }
 
 export interface HostInfo {
