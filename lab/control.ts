@@ -9,7 +9,7 @@ import * as net from "net";
 import * as path from "path";
 import { cleanup, describe, findLeftovers, isEmpty } from "./cleanup";
 import { loadInventory, Inventory, labHosts } from "./inventory";
-import { labPaths } from "./paths";
+import { labPaths, repoRoot } from "./paths";
 import { allocateIndex, findIndex } from "./registry";
 import { sleep } from "./sh";
 import { readState, supervisorAlive } from "./state";
@@ -78,7 +78,8 @@ export async function up(nameIn: string, toolstack: ToolstackChoice): Promise<Up
 async function startSupervisor(name: string, index: number, toolstack: ToolstackChoice): Promise<void> {
   const p = labPaths(name);
   const logFd = fs.openSync(p.logPath, "w");
-  const child = spawn(process.execPath, [path.join(__dirname, "supervisor.js"), name, String(index), toolstack], {
+  // the compiled supervisor, also when this module runs from source (ts-jest)
+  const child = spawn(process.execPath, [path.join(repoRoot(), "build", "lab", "supervisor.js"), name, String(index), toolstack], {
     detached: true, stdio: ["ignore", logFd, logFd, "pipe"], cwd: p.stateDir,
   });
   fs.closeSync(logFd);

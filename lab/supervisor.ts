@@ -87,6 +87,16 @@ class Supervisor {
     await runAsync(["mount", "-t", "overlay", `xenha-${h.name}`, "-o",
       `lowerdir=/,upperdir=${this.paths.hostUpper(h.name)},workdir=${this.paths.hostWork(h.name)}`,
       hostRootDir(this.index, h.name)]);
+    if (h.role === "nfs") {
+      // The export lives on a volume of its own, as on a real server: ganesha's VFS backend needs file
+      // handles, which an overlay without nfs_export does not give.
+      const data = path.join(dir, "data");
+      fs.rmSync(data, { recursive: true, force: true });
+      fs.mkdirSync(data, { mode: 0o755 });
+      const mp = path.join(hostRootDir(this.index, h.name), "data");
+      fs.mkdirSync(mp, { recursive: true });
+      await runAsync(["mount", "--bind", data, mp]);
+    }
   }
 
   private writeInventory(): void {

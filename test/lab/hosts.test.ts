@@ -2,6 +2,7 @@
 import { LabHost, labHosts, loadInventory } from "../../lab/inventory";
 import { LabSsh } from "./lab-ssh";
 
+jest.setTimeout(60_000);
 const inv = loadInventory();
 const sessions = new Map<string, LabSsh>();
 const on = async (h: LabHost): Promise<LabSsh> => {
