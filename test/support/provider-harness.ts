@@ -304,6 +304,24 @@ function toStruct(props: Props): Struct {
   return Struct.fromJavaScript(JSON.parse(JSON.stringify(props ?? {})));
 }
 
+/**
+ * One server for the whole test file (started in beforeAll, stopped in afterAll):
+ *   const server = useProviderServer();   ...   await server().resource(p).up(...)
+ */
+export function useProviderServer(opts: StartOptions = {}): () => ProviderServer {
+  let server: ProviderServer | undefined;
+  beforeAll(async () => {
+    server = await ProviderServer.start(opts);
+  }, 60_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error("the provider server is not started yet (use it inside tests, not at module level)");
+    return server;
+  };
+}
+
 /** What the engine records for a resource after a step. */
 export interface EngineState {
   id: string;

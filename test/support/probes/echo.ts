@@ -16,11 +16,13 @@ const inputs = z.strictObject({
   tags: z.array(z.object({ key: z.string().min(1), value: z.string() })).default([]),
   connection: z.object({ host: z.string(), password: z.string().optional() }).optional(),
   /** Test switches: what the provider should do wrong. */
-  fail: z.enum(["none", "create", "create-partial", "update-partial", "delete"]).default("none"),
+  fail: z.enum(["none", "create", "create-partial", "update", "update-partial", "delete"]).default("none"),
   emit: z.enum(["clean", "dirty"]).default("clean"),
   gone: z.boolean().default(false),
   /** Log through the SDK's pulumi.log instead of the framework's logger, to see where that goes. */
   sdkLog: z.boolean().default(false),
+  /** Make the read-only preview hook refuse (like a failed migration preflight). */
+  refuseInPreview: z.boolean().default(false),
 });
 export type EchoInputs = z.infer<typeof inputs>;
 export interface EchoOutputs extends EchoInputs {
@@ -39,6 +41,10 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
   describe: (p) => p.name ?? "",
   diff: (olds, news) =>
     core.diffFields(olds, news, { fields: core.inputFields(inputs), replaceOn: ["path"], deleteBeforeReplace: true }),
+  async preview(_olds, news, diff, ctx) {
+    ctx.log.info(`preview sees changes in ${diff.diffs.join(", ")}`);
+    if (news.refuseInPreview) throw new Error(`preflight refused ${news.name}: the target is not ready`);
+  },
   async read(_id, olds, ctx) {
     ctx.log.info("reading");
     if (olds.gone) return null;
@@ -61,6 +67,7 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
     return { id, outs: { generation: 1, pid: process.pid, ...(i.emit === "dirty" ? dirty() : {}) } };
   },
   async update(id, olds, news) {
+    if (news.fail === "update") throw new Error("update refused before touching anything");
     if (news.fail === "update-partial") {
       throw new core.PartialFailure("update half done", { id, properties: { generation: olds.generation + 1, pid: process.pid, note: "half updated" } });
     }

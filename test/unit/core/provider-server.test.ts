@@ -105,7 +105,11 @@ test("a partial failure on update replaces the outputs; a plain failure keeps th
   expect((err as ProviderCallError).partial?.properties).toMatchObject({ generation: 2, note: "half updated", fail: "update-partial" });
   expect(res.state?.outputs).toMatchObject({ generation: 2, note: "half updated" });
   await res.up({ name: "u", path: "/srv/u" });
-  expect(res.state?.outputs).toMatchObject({ generation: 3 });
+  expect(res.state?.outputs).toMatchObject({ generation: 3, fail: "none" });
+  const plain = await res.up({ name: "u", path: "/srv/u", fail: "update" }).catch((e) => e);
+  expect((plain as ProviderCallError).details).toBe("update refused before touching anything");
+  expect((plain as ProviderCallError).partial).toBeUndefined();
+  expect(res.state?.outputs).toMatchObject({ generation: 3, fail: "none" });
   await res.destroy();
 });
 
@@ -147,5 +151,24 @@ test("progress logged by a provider reaches the process output, prefixed, with t
   // Without an engine connection the SDK's pulumi.log falls back to the console of the provider process.
   expect(out).toContain("info: [runtime] sdk log from logs");
   expect(out).toContain("warning: [runtime] sdk warning from logs");
+  await res.destroy();
+});
+
+test("the read-only preview hook runs on changes and can stop preview and up with its reason", async () => {
+  const res = server.resource(echo);
+  await res.up({ name: "pre", path: "/srv/pre" });
+  const mark = server.output.length;
+  expect((await res.preview({ name: "pre", path: "/srv/pre", size: 3 })).op).toBe("update");
+  expect((await server.outputSince(mark)).join("\n")).toContain("[xen-ha] Echo pre: preview sees changes in size");
+  const err = await res.up({ name: "pre", path: "/srv/pre", size: 3, refuseInPreview: true }).catch((e) => e);
+  expect(err).toBeInstanceOf(ProviderCallError);
+  expect((err as ProviderCallError).method).toBe("Diff");
+  expect((err as ProviderCallError).details).toBe("preflight refused pre: the target is not ready");
+  expect(res.state?.outputs).toMatchObject({ size: 1, generation: 1 });
+  // not called when nothing changes, nor while inputs are unknown
+  const quiet = server.output.length;
+  expect((await res.preview({ name: "pre", path: "/srv/pre", refuseInPreview: false })).op).toBe("same");
+  expect((await res.preview({ name: "pre", path: "/srv/pre", size: UNKNOWN, refuseInPreview: true })).op).toBe("update");
+  expect((await server.outputSince(quiet)).join("\n")).not.toContain("preview sees");
   await res.destroy();
 });
