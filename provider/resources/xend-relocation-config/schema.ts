@@ -178,6 +178,7 @@ export interface XendRelocationObserved {
   backupPath: string | null;
   /** Differences between the inputs and the host, in words; empty when converged. */
   drift: string[];
+  /** Warnings of the last create/update (e.g. allowAllHosts, xend not running), also logged. */
   warnings: string[];
 }
 

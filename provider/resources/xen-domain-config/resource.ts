@@ -1,0 +1,41 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { makeProvider } from "../../core/provider";
+import { XenHaResource } from "../../core/resource";
+import type { ConnectionInput } from "../../ssh/connection";
+import type { DomainConfigModel } from "../../formats/domain-config/model";
+import type { z } from "zod";
+import type { xenDomainConfigInputsSchema } from "./schema";
+
+const provider = makeProvider("xen-domain-config");
+
+type In = z.input<typeof xenDomainConfigInputsSchema>;
+
+/** The inputs (see docs/resources/xen-domain-config.md), each of which may be a Pulumi Input. */
+export type XenDomainConfigArgs = { [K in keyof In]: K extends "connection" ? pulumi.Input<ConnectionInput> : pulumi.Input<In[K]> };
+
+const OUTPUTS = [
+  "connection", "name", "flavour", "path", "memory", "maxmem", "vcpus", "uuid", "boot", "disks", "vifs", "vfbs",
+  "onPoweroff", "onReboot", "onCrash", "extraKeys", "autostart", "requireSharedStorage", "timeoutSeconds",
+  "configPath", "content", "model", "autostartLinked", "running", "runningDiffers", "drift", "backupPath", "adopted",
+  "previousContent", "warnings",
+] as const;
+
+/** One host's domain config file (runbook step 4). See docs/resources/xen-domain-config.md. */
+export class XenDomainConfig extends XenHaResource {
+  declare readonly name: pulumi.Output<string>;
+  declare readonly flavour: pulumi.Output<"xm" | "xl">;
+  declare readonly configPath: pulumi.Output<string>;
+  declare readonly content: pulumi.Output<string>;
+  declare readonly model: pulumi.Output<DomainConfigModel | null>;
+  declare readonly autostartLinked: pulumi.Output<boolean>;
+  declare readonly running: pulumi.Output<boolean>;
+  declare readonly runningDiffers: pulumi.Output<string[]>;
+  declare readonly drift: pulumi.Output<string[]>;
+  declare readonly backupPath: pulumi.Output<string | null>;
+  declare readonly adopted: pulumi.Output<boolean>;
+  declare readonly warnings: pulumi.Output<string[]>;
+
+  constructor(name: string, args: XenDomainConfigArgs, opts?: pulumi.CustomResourceOptions) {
+    super({ kind: "XenDomainConfig", provider, outputs: OUTPUTS }, name, args, opts);
+  }
+}
