@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { holdsCredential } from "./secrets";
 
 /** The `module` part of every type token: `pulumi-nodejs:dynamic/xen-ha:<Kind>`. */
 export const TYPE_MODULE = "xen-ha";
@@ -13,7 +14,8 @@ export interface XenHaResourceSpec {
   /**
    * Top-level properties holding credentials (passwords, private keys). They are made secret as inputs, so the
    * state stores them encrypted, and listed in additionalSecretOutputs, so the echoed outputs are secret too.
-   * Default: ["connection"] when that property is given.
+   * Default: ["connection"]. Any OTHER property found to hold a credential field (password, privateKey,
+   * privateKeyPassword, at any depth, once its value is known) is made secret as well, as a safety net.
    */
   secretProperties?: readonly string[];
 }
@@ -35,7 +37,20 @@ export abstract class XenHaResource extends pulumi.dynamic.Resource {
     const inputs: Record<string, unknown> = { ...(props as Record<string, unknown>) };
     for (const key of spec.outputs) if (!(key in inputs)) inputs[key] = undefined;
     const secretNames = (spec.secretProperties ?? ["connection"]).filter((k) => inputs[k] !== undefined);
-    for (const key of secretNames) inputs[key] = pulumi.secret(inputs[key] as pulumi.Input<unknown>);
+    for (const key of Object.keys(inputs)) {
+      const value = inputs[key];
+      if (value === undefined) continue;
+      if (secretNames.includes(key)) {
+        inputs[key] = pulumi.secret(value as pulumi.Input<unknown>);
+        continue;
+      }
+      const holds = holdsCredential(value, (v) => pulumi.Output.isInstance(v) || v instanceof Promise);
+      if (holds === true) inputs[key] = pulumi.secret(value as pulumi.Input<unknown>);
+      // Known only later: an input that is secret makes the engine mark the output of the same name secret.
+      else if (holds === "unresolved") {
+        inputs[key] = pulumi.output(value).apply((v) => (holdsCredential(v) === true ? pulumi.secret(v) : v));
+      }
+    }
     const additionalSecretOutputs = [...new Set([...(opts?.additionalSecretOutputs ?? []), ...secretNames])];
     super(spec.provider, name, inputs, { ...opts, additionalSecretOutputs }, TYPE_MODULE, spec.kind);
   }

@@ -31,3 +31,29 @@ export function redact(text: string, secrets: ReadonlySet<string>): string {
   }
   return out;
 }
+
+/**
+ * Whether a value holds a credential field (with a value) at any depth: true, false, or "unresolved" when it
+ * contains something not yet known synchronously (a Promise or a Pulumi Output) that must be looked into later.
+ */
+export function holdsCredential(value: unknown, isPending: (v: unknown) => boolean = isThenable): boolean | "unresolved" {
+  let pending = false;
+  const walk = (v: unknown): boolean => {
+    if (isPending(v)) {
+      pending = true;
+      return false;
+    }
+    if (Array.isArray(v)) return v.some(walk);
+    if (v !== null && typeof v === "object") {
+      return Object.entries(v).some(([k, item]) =>
+        SECRET_FIELD_NAMES.has(k) && item !== undefined && item !== null && !isPending(item) ? true : walk(item));
+    }
+    return false;
+  };
+  if (walk(value)) return true;
+  return pending ? "unresolved" : false;
+}
+
+function isThenable(v: unknown): boolean {
+  return v !== null && typeof v === "object" && typeof (v as { then?: unknown }).then === "function";
+}

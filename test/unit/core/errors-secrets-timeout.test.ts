@@ -1,5 +1,5 @@
 import { PartialFailure, isPartialFailure, StepTimeoutError } from "../../../provider/core/errors";
-import { collectSecretValues, redact } from "../../../provider/core/secrets";
+import { collectSecretValues, holdsCredential, redact } from "../../../provider/core/secrets";
 import { withTimeout, deadline } from "../../../provider/core/timeout";
 import { createLogger } from "../../../provider/core/log";
 
@@ -62,4 +62,12 @@ test("a deadline hands out what is left and fails once spent", () => {
   now = 7000;
   expect(d.remaining()).toBe(1);
   expect(() => d.check()).toThrow("migrate test01: no result after 5 s (timed out)");
+});
+
+test("holdsCredential looks at any depth and says when it cannot tell yet", () => {
+  expect(holdsCredential({ a: [{ connection: { privateKey: "k" } }] })).toBe(true);
+  expect(holdsCredential({ connection: { host: "h", password: undefined } })).toBe(false);
+  expect(holdsCredential({ connection: Promise.resolve({}) })).toBe("unresolved");
+  expect(holdsCredential({ connection: { password: "p" }, other: Promise.resolve(1) })).toBe(true);
+  expect(holdsCredential("password")).toBe(false);
 });

@@ -73,3 +73,21 @@ test("without a connection nothing is made secret", async () => {
   const reg = registered.find((r) => r.name === "plain")!;
   expect(reg.opts.additionalSecretOutputs).toEqual([]);
 });
+
+test("any other property found holding a credential is made secret too, even when known only later", async () => {
+  const t = new Thing("net", {
+    name: "n",
+    // e.g. a list of hosts, each with its connection; one known now, one arriving from another resource
+    peers: [{ connection: { host: "h2", privateKey: "KEY" } }],
+    later: pulumi.output(Promise.resolve({ proxy: { host: "j", password: "pw" } })),
+    plain: pulumi.output(Promise.resolve({ host: "h3" })),
+    clear: { host: "h4", password: undefined },
+  } as never);
+  await value(t.observed);
+  const reg = registered.find((r) => r.name === "net")!;
+  expect(await pulumi.isSecret(reg.props.peers as pulumi.Output<unknown>)).toBe(true);
+  expect(await pulumi.isSecret(reg.props.later as pulumi.Output<unknown>)).toBe(true);
+  expect(await pulumi.isSecret(reg.props.plain as pulumi.Output<unknown>)).toBe(false);
+  expect(pulumi.Output.isInstance(reg.props.clear)).toBe(false);
+  expect(reg.props.name).toBe("n");
+});
