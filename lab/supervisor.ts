@@ -11,7 +11,7 @@ import { cleanup } from "./cleanup";
 import { writeJsonAtomic } from "./files";
 import { Inventory, inventorySchema } from "./inventory";
 import { setupNetwork } from "./net";
-import { hostRootDir, LabPaths, labPaths } from "./paths";
+import { hostRootDir, LabPaths, labPaths, repoRoot } from "./paths";
 import { provisionHost } from "./provision";
 import { run, runAsync } from "./sh";
 import { installToolstack } from "./sim/install";
@@ -124,7 +124,7 @@ class Supervisor {
     ensureCgroup(cg);
     const cfg = {
       name: h.name, root: hostRootDir(this.index, h.name), address: h.address, cgroup: cg,
-      statusFile: this.paths.hostStatus(h.name),
+      statusFile: this.paths.hostStatus(h.name), expose: [repoRoot()],
       hosts: this.plans.map((o) => ({ name: o.name, addresses: o.interfaces.map((i) => i.address).concat(`${o.name}-lan1`), root: hostRootDir(this.index, o.name) })),
     };
     fs.writeFileSync(this.paths.hostConfig(h.name), JSON.stringify(cfg, null, 2));

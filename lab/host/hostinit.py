@@ -66,6 +66,12 @@ class Host:
         r = self.root
         self.sh("mount", "-t", "tmpfs", "-o", "nosuid,nodev,mode=755,size=64m", "tmpfs", r + "/run")
         self.sh("mount", "-t", "tmpfs", "-o", "nosuid,nodev,mode=1777,size=512m", "tmpfs", r + "/tmp")
+        # programs a host runs from the work tree (the simulator's wrappers) must stay reachable when the
+        # tree lives under a folder the host has its own of (a CI clone in /tmp)
+        for p in self.cfg.get("expose", []):
+            if any(p == v or p.startswith(v + "/") for v in ("/tmp", "/run")):
+                os.makedirs(r + p, exist_ok=True)
+                self.sh("mount", "--bind", p, r + p)
         for d, mode in (("/run/sshd", 0o755), ("/run/lock", 0o1777), ("/run/lab", 0o700), ("/run/netns", 0o755)):
             os.makedirs(r + d, exist_ok=True)
             os.chmod(r + d, mode)
