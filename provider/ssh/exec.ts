@@ -40,6 +40,26 @@ export function sudoState(stderrSoFar: string, prompt: string, marker: string):
   return count > 0 ? { state: "prompt", count } : { state: "waiting" };
 }
 
+/**
+ * The line sent to sshd. The login shell first reports its PID on stderr, then execs the command, so that PID
+ * is the command's and leads its process group (sshd starts each session with setsid). A timed-out command
+ * is then killed with its children by `kill -KILL -PGID`: sshd here does not act on SSH "signal" requests,
+ * and closing the channel alone leaves the command running.
+ */
+export function commandLine(argv: readonly string[], nonce: string): { line: string; pidMarker: RegExp } {
+  return {
+    line: `printf 'xen-ha-pid:%s:${nonce}\\n' "$$" >&2; exec ${quoteArgv(argv)}`,
+    pidMarker: new RegExp(`(^|\\n)xen-ha-pid:(\\d+):${nonce}\\n`),
+  };
+}
+
+/** Finds and removes the PID line in stderr received so far. Pure. */
+export function takePid(stderrSoFar: string, pidMarker: RegExp): { pid: number; rest: string } | undefined {
+  const m = pidMarker.exec(stderrSoFar);
+  if (!m) return undefined;
+  return { pid: Number(m[2]), rest: stderrSoFar.slice(0, m.index + m[1].length) + stderrSoFar.slice(m.index + m[0].length) };
+}
+
 export function runOnSession(
   session: Session,
   argv: readonly string[],
@@ -50,12 +70,14 @@ export function runOnSession(
   const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const nonce = randomBytes(8).toString("hex");
   const wrapped = sudo ? sudoArgv(argv, nonce) : undefined;
-  const command = quoteArgv(wrapped ? wrapped.argv : argv);
+  const { line, pidMarker } = commandLine(wrapped ? wrapped.argv : argv, nonce);
   const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
 
-  return session.open({ command }).then((channel) => new Promise<ExecResult>((resolve, reject) => {
+  return session.open({ command: line }).then((channel) => new Promise<ExecResult>((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let pid: number | undefined;
+    let beforePid = "";
     let sudoPending = wrapped !== undefined;
     let preamble = "";
     let answered = 0;
@@ -76,18 +98,28 @@ export function runOnSession(
       reject(e);
     });
 
-    const timer = setTimeout(() => abort(new ExecTimeoutError(label, argv, timeoutMs,
-      Buffer.concat(err).toString("utf8"))), timeoutMs);
+    const timer = setTimeout(() => {
+      const stderrSoFar = Buffer.concat(err).toString("utf8");
+      const killedPid = pid;
+      abort(new ExecTimeoutError(label, argv, timeoutMs, stderrSoFar));
+      // Kill the command's process group on a fresh channel (the error is already reported; this only
+      // makes sure nothing keeps running on the host).
+      if (killedPid !== undefined && session.alive) {
+        void runOnSession(session, ["kill", "-KILL", "--", `-${killedPid}`], { timeoutMs: 15_000 }, sudo)
+          .catch(() => undefined);
+      }
+    }, timeoutMs);
     const unsubLost = session.whenLost((e) => abort(new SshConnectionError(label,
       `${e.message} while running a command; it may or may not have completed`, "lost-during")));
 
     channel.on("data", (d: Buffer) => out.push(d));
-    channel.stderr.on("data", (d: Buffer) => {
+
+    const toCommandStderr = (data: Buffer) => {
       if (!sudoPending || !wrapped) {
-        err.push(d);
+        if (data.length > 0) err.push(data);
         return;
       }
-      preamble += d.toString("utf8");
+      preamble += data.toString("utf8");
       const s = sudoState(preamble, wrapped.prompt, wrapped.marker);
       if (s.state === "ok") {
         sudoPending = false;
@@ -104,13 +136,32 @@ export function runOnSession(
           channel.write(`${sudo.password}\n`);
         }
       }
+    };
+    channel.stderr.on("data", (d: Buffer) => {
+      if (pid !== undefined) {
+        toCommandStderr(d);
+        return;
+      }
+      beforePid += d.toString("latin1"); // latin1 round-trips bytes; the marker is ASCII
+      const found = takePid(beforePid, pidMarker);
+      if (found) {
+        pid = found.pid;
+        beforePid = "";
+        toCommandStderr(Buffer.from(found.rest, "latin1"));
+      }
     });
-    channel.on("exit", (c: number | null, sig?: string) => {
-      code = c;
-      if (c === null && sig) signal = sig.replace(/^SIG/, "");
-    });
-    channel.on("close", () => {
+
+    // The exit status comes with "close" too (ssh2 repeats it there). Rely on that: "exit" can fire before
+    // this listener exists, when the whole reply arrives in one read with the channel-open confirmation.
+    const noteExit = (c?: number | null, sig?: string) => {
+      if (typeof c === "number") code = c;
+      else if (sig) signal = sig.replace(/^SIG/, "");
+    };
+    channel.on("exit", noteExit);
+    channel.on("close", (c?: number | null, sig?: string) => {
+      noteExit(c, sig);
       if (done) return;
+      if (beforePid) toCommandStderr(Buffer.from(beforePid, "latin1"));
       if (code === null && signal === undefined) {
         abort(new SshConnectionError(label, `the channel on ${label} closed without an exit status`, "lost-during"));
         return;
@@ -166,12 +217,12 @@ function writeAll(channel: ClientChannel, data: Buffer): Promise<void> {
   });
 }
 
-/** Stops a command: a KILL signal (sshd 7.9+ honours it), then the channel is closed. */
+/** Stops a channel: a KILL signal for servers that honour it, then the channel is closed. */
 export function kill(channel: ClientChannel): void {
   try {
     channel.signal("KILL");
   } catch {
-    // older servers or a closed channel
+    // a closed channel
   }
   try {
     channel.close();

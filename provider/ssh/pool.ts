@@ -147,14 +147,17 @@ class PooledHost implements RemoteHost {
       };
       const done = new Promise<ExecResult>((resolve, reject) => {
         let code: number | null = null;
-        channel.on("exit", (c: number | null) => {
-          code = c;
-        });
+        const noteExit = (c?: number | null, sig?: string) => {
+          if (typeof c === "number") code = c;
+          else if (sig) code = 128;
+        };
+        channel.on("exit", noteExit);
         const unsub = s.whenLost((e) => {
           release();
           reject(e);
         });
-        channel.on("close", () => {
+        channel.on("close", (c?: number | null, sig?: string) => {
+          noteExit(c, sig);
           unsub();
           release();
           if (code === null) reject(new SshConnectionError(this.label, `a command on ${this.label} ended without ` +
@@ -202,4 +205,17 @@ export async function closeAll(): Promise<void> {
 /** Counts for diagnostics (not proof of connection counts: tests count on the server). */
 export function poolSize(): number {
   return sessions.size;
+}
+
+/**
+ * Cuts a pooled connection abruptly, as a network failure would: the socket is destroyed without any SSH
+ * goodbye. For tests of what a cut does to commands in flight; the next call re-dials.
+ */
+export async function dropConnection(label: string): Promise<boolean> {
+  const pending = sessions.get(label);
+  if (!pending) return false;
+  const s = await pending.catch(() => undefined);
+  if (!s) return false;
+  s.sever();
+  return true;
 }

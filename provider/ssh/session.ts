@@ -101,6 +101,11 @@ export class Session {
     };
   }
 
+  /** Destroys the socket without closing SSH first (a simulated network cut). */
+  sever(): void {
+    this.client.destroy(); // ssh2's destroy() drops the socket without a disconnect message
+  }
+
   close(): void {
     clearTimeout(this.idleTimer);
     this.client.end();

@@ -1,4 +1,5 @@
-import { sudoArgv, sudoState } from "../../../provider/ssh/exec";
+import { spawnSync } from "child_process";
+import { commandLine, sudoArgv, sudoState, takePid } from "../../../provider/ssh/exec";
 
 describe("sudo handshake", () => {
   const { argv, prompt, marker } = sudoArgv(["cat", "/etc/shadow"], "0123abcd");
@@ -22,5 +23,23 @@ describe("sudo handshake", () => {
 
   it("hands over the command's own stderr after the marker", () => {
     expect(sudoState(`${prompt}\n${marker}\ncat: oops\n`, prompt, marker)).toEqual({ state: "ok", rest: "cat: oops\n" });
+  });
+});
+
+describe("command line with the PID report", () => {
+  it("reports the PID of the command itself (the shell execs it), then runs argv verbatim", () => {
+    const { line, pidMarker } = commandLine(["sh", "-c", 'echo "$$ $1"; echo err >&2', "sh", "a'b $(x)"], "n0nce");
+    const r = spawnSync("sh", ["-c", line], { encoding: "utf8" });
+    const found = takePid(r.stderr, pidMarker);
+    expect(found).toBeDefined();
+    expect(r.stdout).toBe(`${found?.pid} a'b $(x)\n`);
+    expect(found?.rest).toBe("err\n");
+  });
+
+  it("leaves other stderr around the marker in place", () => {
+    const { pidMarker } = commandLine(["true"], "abc");
+    expect(takePid("noise\nxen-ha-pid:42:abc\nrest", pidMarker)).toEqual({ pid: 42, rest: "noise\nrest" });
+    expect(takePid("xen-ha-pid:42:other\n", pidMarker)).toBeUndefined();
+    expect(takePid("xen-ha-pid:4", pidMarker)).toBeUndefined();
   });
 });
