@@ -3,6 +3,8 @@
  * the provider object is serialized with the SDK's closure serializer, the server runs as a child process
  * (Node from node_modules) in a folder laid out like a user's program (provider-package.ts), Configure comes
  * first, then Check/Diff/Create/Update/Read/Delete with google.protobuf.Struct properties and `__provider`.
+ * The gRPC client itself is the offline runner's (provider/runner/provider-client.ts); this file adds what
+ * tests need on top: the program-like folder, serialization, engine-like state, lifecycles, readable errors.
  *
  *   const server = await ProviderServer.start();            // one per test file (beforeAll), server.stop() after
  *   const res = server.resource(myProvider);                // engine-like state for one resource
@@ -12,23 +14,13 @@
  * Not emulated (test these rules in your own code): secret annotation, ignoreChanges, dependencies between
  * resources, the state file.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type * as grpcTypes from "@grpc/grpc-js";
-import * as provproto from "@pulumi/pulumi/proto/provider_pb";
-import * as provrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
-import * as statusproto from "@pulumi/pulumi/proto/status_pb";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { buildProviderPackage, REPO_ROOT, type PackageOptions, type ProviderPackage } from "./provider-package";
+import * as client from "../../provider/runner/provider-client";
+import { buildProviderPackage, type PackageOptions, type ProviderPackage } from "./provider-package";
 
-// The same @grpc/grpc-js that @pulumi/pulumi loads (the generated client is bound to it).
-const PULUMI_DIR = path.dirname(require.resolve("@pulumi/pulumi/package.json"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const grpc: typeof grpcTypes = require(require.resolve("@grpc/grpc-js", { paths: [PULUMI_DIR] }));
-const SERVER_SCRIPT = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
-const NODE_BIN = path.join(REPO_ROOT, "node_modules", ".bin", "node");
 const PROVIDER_KEY = "__provider";
+/** The dynamic-provider server ignores URNs; the engine always sends one, so we do too. */
+const URN = "urn:pulumi:test::xen-ha-test::pulumi-nodejs:dynamic:Resource::harness";
 
 export type Props = Record<string, unknown>;
 export type ProviderRef = pulumi.dynamic.ResourceProvider | string;
@@ -57,13 +49,13 @@ export interface PartialFailureDetail {
 export class ProviderCallError extends Error {
   constructor(
     readonly method: string,
-    readonly code: number,
+    /** The error message the engine shows (the gRPC status details; the code is always 2, UNKNOWN). */
     readonly details: string,
     readonly partial: PartialFailureDetail | undefined,
     readonly output: string[],
   ) {
     super(
-      `${method} failed (gRPC code ${code}): ${details}` +
+      `${method} failed: ${details}` +
         (partial ? `\n  partial failure recorded by the engine: id=${partial.id}, reasons=${JSON.stringify(partial.reasons)}` : "") +
         (output.length ? `\n  provider process output:\n    ${output.slice(-30).join("\n    ")}` : ""),
     );
@@ -87,69 +79,37 @@ export interface StartOptions extends PackageOptions {
 }
 
 export class ProviderServer {
-  /** Every line the provider process printed after its port (stdout and stderr), in order. */
-  readonly output: string[] = [];
   private readonly texts = new WeakMap<object, Promise<string>>();
-  private exited: string | undefined;
 
   private constructor(
-    private readonly child: ChildProcess,
-    private readonly client: InstanceType<typeof provrpc.ResourceProviderClient>,
+    private readonly rpc: client.ProviderServer,
     readonly pkg: ProviderPackage,
-  ) {
-    child.on("exit", (code, signal) => {
-      this.exited = `exited (code ${code}, signal ${signal})`;
-    });
-  }
+    /** Every line the provider process printed after its port (stdout and stderr), in order. */
+    readonly output: string[],
+  ) {}
 
+  /**
+   * Starts the server in a folder laid out like a program's (see provider-package.ts; `source` says where
+   * pulumi-xen-ha comes from: dist/ when up to date, else the sources transpiled) and sends Configure.
+   * The gRPC client is the offline runner's (provider/runner/provider-client.ts): one client for both.
+   */
   static async start(opts: StartOptions = {}): Promise<ProviderServer> {
-    // `source`: where pulumi-xen-ha comes from inside the server (default: dist/ when fresh, else transpiled).
     const pkg = buildProviderPackage({ source: opts.source, freshFolders: opts.freshFolders });
-    const child = spawn(NODE_BIN, [SERVER_SCRIPT, "127.0.0.1:0"], {
-      cwd: pkg.dir,
-      env: { ...process.env, PULUMI_NODEJS_PROJECT: opts.project ?? "xen-ha-test", ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
     const output: string[] = [];
-    const port = await new Promise<number>((resolve, reject) => {
-      let stdout = "";
-      let stderr = "";
-      const timer = setTimeout(() => fail(new Error("no port after 30 s")), 30_000);
-      const fail = (e: Error): void => {
-        clearTimeout(timer);
-        child.kill("SIGKILL");
-        reject(new Error(`dynamic-provider server did not start: ${e.message}\n${stderr}`));
-      };
-      child.stderr!.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-      child.stdout!.setEncoding("utf8").on("data", (d: string) => {
-        stdout += d;
-        const nl = stdout.indexOf("\n");
-        if (nl >= 0) {
-          clearTimeout(timer);
-          child.stdout!.removeAllListeners("data");
-          const rest = stdout.slice(nl + 1);
-          if (rest) output.push(...rest.split("\n").filter(Boolean));
-          resolve(Number(stdout.slice(0, nl).trim()));
-        }
+    try {
+      const rpc = await client.ProviderServer.start({
+        cwd: pkg.dir,
+        project: opts.project ?? "xen-ha-test",
+        stack: "test",
+        config: opts.config ?? {},
+        env: opts.env,
+        onLog: (line) => output.push(line),
       });
-      child.on("error", fail);
-      child.on("exit", (code) => fail(new Error(`exited with code ${code}`)));
-    });
-    child.removeAllListeners("exit");
-    child.removeAllListeners("error");
-    const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const server = new ProviderServer(child, client, pkg);
-    server.output.push(...output);
-    for (const stream of [child.stdout!, child.stderr!]) {
-      let partial = "";
-      stream.setEncoding("utf8").on("data", (d: string) => {
-        const lines = (partial + d).split("\n");
-        partial = lines.pop() ?? "";
-        server.output.push(...lines);
-      });
+      return new ProviderServer(rpc, pkg, output);
+    } catch (e) {
+      pkg.remove();
+      throw new Error(`dynamic-provider server did not start (${pkg.note}): ${e instanceof Error ? e.message : String(e)}\n${output.join("\n")}`);
     }
-    await server.configure(opts.config ?? {});
-    return server;
   }
 
   /** The `__provider` text the engine would get for this provider object (serialized once per object). */
@@ -163,74 +123,33 @@ export class ProviderServer {
     return text;
   }
 
-  async configure(config: Record<string, string>): Promise<void> {
-    const req = new provproto.ConfigureRequest();
-    req.setArgs(Struct.fromJavaScript(config));
-    req.setAcceptsecrets(true);
-    req.setAcceptresources(true);
-    await this.call("Configure", (cb) => this.client.configure(req, cb));
-  }
-
   /** olds: the recorded (checked) inputs, {} on create. news: the program's inputs; `__provider` is added. */
   async check(provider: ProviderRef, olds: Props, news: Props): Promise<CheckOutcome> {
-    const req = new provproto.CheckRequest();
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct({ ...news, [PROVIDER_KEY]: await this.serialize(provider) }));
-    const resp = await this.call<provproto.CheckResponse>("Check", (cb) => this.client.check(req, cb));
-    return {
-      inputs: (resp.getInputs()?.toJavaScript() ?? {}) as Props,
-      failures: resp.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
-    };
+    const text = await this.serialize(provider);
+    return this.call("Check", () => this.rpc.check(URN, plain(olds), plain({ ...news, [PROVIDER_KEY]: text })));
   }
 
   /** olds: the recorded OUTPUTS; news: checked inputs (they carry `__provider` from check). */
-  async diff(id: string, olds: Props, news: Props): Promise<DiffOutcome> {
-    const req = new provproto.DiffRequest();
-    req.setId(id);
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct(news));
-    const resp = await this.call<provproto.DiffResponse>("Diff", (cb) => this.client.diff(req, cb));
-    const C = provproto.DiffResponse.DiffChanges;
-    const changes = resp.getChanges();
-    return {
-      changes: changes === C.DIFF_SOME ? "some" : changes === C.DIFF_NONE ? "none" : "unknown",
-      replaces: resp.getReplacesList(),
-      deleteBeforeReplace: resp.getDeletebeforereplace(),
-    };
+  diff(id: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<DiffOutcome> {
+    return this.call("Diff", () => this.rpc.diff(URN, id, plain(olds), plain(news), plain(oldInputs)));
   }
 
-  async create(inputs: Props): Promise<{ id: string; outputs: Props }> {
-    const req = new provproto.CreateRequest();
-    req.setProperties(toStruct(inputs));
-    const resp = await this.call<provproto.CreateResponse>("Create", (cb) => this.client.create(req, cb));
-    return { id: resp.getId(), outputs: (resp.getProperties()?.toJavaScript() ?? {}) as Props };
+  create(inputs: Props): Promise<{ id: string; outputs: Props }> {
+    return this.call("Create", () => this.rpc.create(URN, plain(inputs)));
   }
 
   /** Refresh: `outputs` are the recorded outputs. An empty id in the result means the resource is gone. */
-  async read(id: string, outputs: Props, inputs?: Props): Promise<{ id: string; outputs: Props; inputs?: Props }> {
-    const req = new provproto.ReadRequest();
-    req.setId(id);
-    req.setProperties(toStruct(outputs));
-    if (inputs) req.setInputs(toStruct(inputs));
-    const resp = await this.call<provproto.ReadResponse>("Read", (cb) => this.client.read(req, cb));
-    const newInputs = resp.getInputs()?.toJavaScript() as Props | undefined;
-    return { id: resp.getId(), outputs: (resp.getProperties()?.toJavaScript() ?? {}) as Props, ...(newInputs ? { inputs: newInputs } : {}) };
+  async read(id: string, outputs: Props, inputs: Props = {}): Promise<{ id: string; outputs: Props; inputs?: Props }> {
+    const r = await this.call("Read", () => this.rpc.read(URN, id, plain(outputs), plain(inputs)));
+    return { id: r.id, outputs: r.outputs, ...(r.inputs ? { inputs: r.inputs } : {}) };
   }
 
-  async update(id: string, olds: Props, news: Props): Promise<{ outputs: Props }> {
-    const req = new provproto.UpdateRequest();
-    req.setId(id);
-    req.setOlds(toStruct(olds));
-    req.setNews(toStruct(news));
-    const resp = await this.call<provproto.UpdateResponse>("Update", (cb) => this.client.update(req, cb));
-    return { outputs: (resp.getProperties()?.toJavaScript() ?? {}) as Props };
+  async update(id: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<{ outputs: Props }> {
+    return { outputs: await this.call("Update", () => this.rpc.update(URN, id, plain(olds), plain(news), plain(oldInputs))) };
   }
 
-  async delete(id: string, outputs: Props): Promise<void> {
-    const req = new provproto.DeleteRequest();
-    req.setId(id);
-    req.setProperties(toStruct(outputs));
-    await this.call("Delete", (cb) => this.client.delete(req, cb));
+  delete(id: string, outputs: Props, oldInputs: Props = {}): Promise<void> {
+    return this.call("Delete", () => this.rpc.delete(URN, id, plain(outputs), plain(oldInputs)));
   }
 
   /** Engine-like state for one resource managed by `provider` (see EngineResource). */
@@ -251,57 +170,31 @@ export class ProviderServer {
     return this.output.slice(mark);
   }
 
-  /** Stops the process the way the engine does: SIGINT, then SIGKILL after 5 s. */
+  /** Stops the process the way the engine does (SIGINT, then SIGKILL after 5 s) and removes its folder. */
   async stop(): Promise<void> {
-    this.client.close();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise<void>((resolve) => this.child.once("exit", () => resolve()));
-      this.child.kill("SIGINT");
-      const timer = setTimeout(() => this.child.kill("SIGKILL"), 5_000);
-      await exited;
-      clearTimeout(timer);
+    try {
+      await this.rpc.stop();
+    } finally {
+      this.pkg.remove();
     }
-    this.pkg.remove();
   }
 
-  private call<T = unknown>(method: string, invoke: (cb: (err: grpcTypes.ServiceError | null, resp: T) => void) => void): Promise<T> {
+  private async call<T>(method: string, invoke: () => Promise<T>): Promise<T> {
     const mark = this.output.length;
-    return new Promise<T>((resolve, reject) => {
-      if (this.exited) {
-        reject(new Error(`${method}: the dynamic-provider server ${this.exited}\n${this.output.slice(-30).join("\n")}`));
-        return;
-      }
-      invoke((err, resp) => {
-        if (!err) {
-          resolve(resp);
-          return;
-        }
-        // Give the process a moment to flush what it printed about the error.
-        setTimeout(() => reject(new ProviderCallError(method, err.code, err.details, partialFrom(err.metadata), this.output.slice(mark))), 50);
-      });
-    });
+    try {
+      return await invoke();
+    } catch (e) {
+      // Give the process a moment to flush what it printed about the error.
+      const printed = await this.outputSince(mark);
+      if (e instanceof client.ProviderError) throw new ProviderCallError(method, e.message, e.initFailed, printed);
+      throw new ProviderCallError(method, e instanceof Error ? e.message : String(e), undefined, printed);
+    }
   }
-}
-
-function partialFrom(metadata: grpcTypes.Metadata | undefined): PartialFailureDetail | undefined {
-  const raw = metadata?.get("grpc-status-details-bin")?.[0];
-  if (!raw) return undefined;
-  const status = statusproto.Status.deserializeBinary(new Uint8Array(raw as Buffer));
-  for (const any of status.getDetailsList()) {
-    if (any.getTypeName() !== "pulumirpc.ErrorResourceInitFailed") continue;
-    const detail = provproto.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
-    return {
-      id: detail.getId(),
-      properties: (detail.getProperties()?.toJavaScript() ?? {}) as Props,
-      reasons: detail.getReasonsList(),
-    };
-  }
-  return undefined;
 }
 
 /** The engine never sends undefined (the SDK drops it); a JSON round trip does the same. */
-function toStruct(props: Props): Struct {
-  return Struct.fromJavaScript(JSON.parse(JSON.stringify(props ?? {})));
+function plain(props: Props): Props {
+  return JSON.parse(JSON.stringify(props ?? {}));
 }
 
 /**
@@ -365,7 +258,7 @@ export class EngineResource {
     const check = await this.server.check(this.provider, this.state?.inputs ?? {}, inputs);
     if (check.failures.length) throw new CheckFailedError(check.failures);
     if (!this.state) return { op: "create", check };
-    const diff = await this.server.diff(this.state.id, this.state.outputs, check.inputs);
+    const diff = await this.server.diff(this.state.id, this.state.outputs, check.inputs, this.state.inputs);
     return { op: opFor(diff), check, diff };
   }
 
@@ -378,11 +271,11 @@ export class EngineResource {
       return { op: "create", check, state: this.state! };
     }
     const old = this.state;
-    const diff = await this.server.diff(old.id, old.outputs, check.inputs);
+    const diff = await this.server.diff(old.id, old.outputs, check.inputs, old.inputs);
     const op = opFor(diff);
     if (op === "update") {
       try {
-        const { outputs } = await this.server.update(old.id, old.outputs, check.inputs);
+        const { outputs } = await this.server.update(old.id, old.outputs, check.inputs, old.inputs);
         this.state = { id: old.id, inputs: check.inputs, outputs };
       } catch (e) {
         // A partial failure replaces the outputs; any other failure leaves the old state as it was.
@@ -391,12 +284,12 @@ export class EngineResource {
       }
     } else if (op === "replace") {
       if (diff.deleteBeforeReplace) {
-        await this.server.delete(old.id, old.outputs);
+        await this.server.delete(old.id, old.outputs, old.inputs);
         this.state = undefined;
         await this.createFrom(check.inputs);
       } else {
         await this.createFrom(check.inputs);
-        await this.server.delete(old.id, old.outputs);
+        await this.server.delete(old.id, old.outputs, old.inputs);
       }
     }
     return { op, check, diff, state: this.state! };
@@ -413,7 +306,7 @@ export class EngineResource {
   /** `pulumi destroy` for this resource (runs the provider code recorded in the outputs). */
   async destroy(): Promise<void> {
     if (!this.state) return;
-    await this.server.delete(this.state.id, this.state.outputs);
+    await this.server.delete(this.state.id, this.state.outputs, this.state.inputs);
     this.state = undefined;
   }
 

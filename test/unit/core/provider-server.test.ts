@@ -85,7 +85,6 @@ test("a partial failure on create is recorded with id, outputs and __provider, a
   const err = await res.up({ name: "half", path: "/srv/h", fail: "create-partial" }).catch((e) => e);
   expect(err).toBeInstanceOf(ProviderCallError);
   const call = err as ProviderCallError;
-  expect(call.code).toBe(2);
   expect(call.details).toBe("second step failed (first step done)");
   expect(call.partial).toEqual({
     id: "echo-half",
