@@ -69,9 +69,12 @@ function failure(e: unknown, impl: Impl, ctx: ProviderContext, secrets: Set<stri
     return out;
   }
   if (e instanceof Error) {
-    e.message = redact(e.message, secrets);
-    if (e.stack) e.stack = redact(e.stack, secrets);
-    return e;
+    // The server treats ANY error with an `id` as a partial failure; an unrelated `id` field (some library's
+    // error) would make the engine record a resource without outputs or `__provider`. Only PartialFailure may.
+    const err = "id" in e ? Object.assign(new Error(e.message, { cause: e }), { stack: e.stack }) : e;
+    err.message = redact(err.message, secrets);
+    if (err.stack) err.stack = redact(err.stack, secrets);
+    return err;
   }
   return new Error(redact(String(e), secrets));
 }

@@ -152,9 +152,14 @@ export class ProviderServer {
     return this.call("Delete", () => this.rpc.delete(URN, id, plain(outputs), plain(oldInputs)));
   }
 
-  /** Engine-like state for one resource managed by `provider` (see EngineResource). */
-  resource(provider: ProviderRef): EngineResource {
-    return new EngineResource(this, provider);
+  /**
+   * Engine-like state for one resource managed by `provider` (see EngineResource). Pass `state` to continue
+   * from what an earlier run recorded (e.g. state written by an older provider version).
+   */
+  resource(provider: ProviderRef, state?: EngineState): EngineResource {
+    const res = new EngineResource(this, provider);
+    res.state = state;
+    return res;
   }
 
   /**

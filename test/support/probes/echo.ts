@@ -16,7 +16,7 @@ const inputs = z.strictObject({
   tags: z.array(z.object({ key: z.string().min(1), value: z.string() })).default([]),
   connection: z.object({ host: z.string(), password: z.string().optional() }).optional(),
   /** Test switches: what the provider should do wrong. */
-  fail: z.enum(["none", "create", "create-partial", "update", "update-partial", "delete"]).default("none"),
+  fail: z.enum(["none", "create", "create-with-id", "create-partial", "update", "update-partial", "delete"]).default("none"),
   emit: z.enum(["clean", "dirty"]).default("clean"),
   gone: z.boolean().default(false),
   /** Log through the SDK's pulumi.log instead of the framework's logger, to see where that goes. */
@@ -61,6 +61,7 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
     if (ctx.config) ctx.log.info(`config greeting: ${ctx.config.get("greeting") ?? "(none)"}`);
     const id = `echo-${i.name}`;
     if (i.fail === "create") throw new Error(`refused to create ${i.name}; password was ${i.connection?.password}`);
+    if (i.fail === "create-with-id") throw Object.assign(new Error("a library error that happens to have an id"), { id: "lib-42" });
     if (i.fail === "create-partial") {
       throw core.PartialFailure.after(new Error("second step failed"), id, { generation: 1, pid: process.pid, note: "half done" }, "first step done");
     }

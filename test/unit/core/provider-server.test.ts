@@ -124,6 +124,14 @@ test("a plain failure on create records nothing and its message reaches the engi
   expect((await server.outputSince(0)).join("\n")).not.toContain("hunter2-secret");
 });
 
+test("an unrelated error that happens to carry an `id` is not mistaken for a partial failure", async () => {
+  const res = server.resource(echo);
+  const err = await res.up({ name: "lib", path: "/srv/x", fail: "create-with-id" }).catch((e) => e);
+  expect((err as ProviderCallError).details).toBe("a library error that happens to have an id");
+  expect((err as ProviderCallError).partial).toBeUndefined();
+  expect(res.state).toBeUndefined();
+});
+
 test("dirty outputs (undefined, Buffer, bigint, Date) are converted instead of failing the response", async () => {
   const mark = server.output.length;
   const res = server.resource(echo);
