@@ -184,6 +184,12 @@ export async function run(operation: Operation, opts: RunOptions): Promise<RunRe
       // Outputs of a failed resource reject wherever the program did not observe them, possibly after the
       // program returned; the failure itself is already recorded by the monitor. The handler stays installed
       // for the life of the process (one operation per process), so such a late rejection never crashes it.
+      // ...and Node's "rejection was handled asynchronously" warnings about those same outputs are noise.
+      const warningListeners = process.listeners("warning");
+      process.removeAllListeners("warning");
+      process.on("warning", (w) => {
+        if (w.name !== "PromiseRejectionHandledWarning") for (const l of warningListeners) l(w);
+      });
       process.on("unhandledRejection", (e: unknown) => {
         if (settled) return;
         const msg = s.redactor.redact(e instanceof Error ? e.message : String(e));

@@ -111,17 +111,28 @@ export class SecretBox {
   }
 }
 
+/** Property names whose values are credentials, wherever they sit inside a secret value. */
+export const CREDENTIAL_KEY = /^(password|passphrase|privateKey|privateKeyPassword|token|secret|apiKey|\w*(Password|Passphrase|Secret|Token))$/i;
+
 /**
- * Replaces every secret the runner has seen with "[secret]". Multi-line secrets (private keys) are also
+ * Replaces credentials the runner has seen with "[secret]" in everything it prints. What counts: a secret
+ * that is itself a string (`pulumi.secret("...")`), and inside secret objects the values of credential
+ * properties (password, privateKey...). The other parts of a secret object (a connection's host, user, port)
+ * stay readable, or every "root" in a log would vanish. Multi-line credentials (private keys) are also
  * redacted line by line, so a provider that prints part of a key does not leak it.
  */
 export class Redactor {
   private readonly needles = new Set<string>();
 
-  add(value: unknown): void {
-    for (const s of stringsIn(value)) {
-      if (s.length >= 4) this.needles.add(s);
-      for (const line of s.split(/\r?\n/)) if (line.trim().length >= 16) this.needles.add(line.trim());
+  add(value: unknown, key?: string): void {
+    if (typeof value === "string") {
+      if (key !== undefined && !CREDENTIAL_KEY.test(key)) return;
+      if (value.length >= 4) this.needles.add(value);
+      for (const line of value.split(/\r?\n/)) if (line.trim().length >= 16) this.needles.add(line.trim());
+    } else if (Array.isArray(value)) {
+      for (const v of value) this.add(v, key);
+    } else if (typeof value === "object" && value !== null) {
+      for (const [k, v] of Object.entries(value)) this.add(v, k);
     }
   }
 

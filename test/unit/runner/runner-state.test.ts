@@ -107,6 +107,13 @@ describe("secrets", () => {
     expect(red.redact("line b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ printed")).toBe("line [secret] printed");
     expect(red.redact(JSON.stringify({ k: key }))).toBe('{"k":"[secret]"}');
   });
+
+  it("keeps the non-credential parts of a secret connection readable, and redacts bare secret strings", () => {
+    const red = new Redactor();
+    red.add({ host: "198.18.4.10", user: "root", port: 22, sudo: { password: "sudo-pw-1" }, proxy: { privateKeyPassword: "pp-2222" } });
+    red.add("a-bare-secret");
+    expect(red.redact("root@198.18.4.10: sudo-pw-1 pp-2222 a-bare-secret")).toBe("root@198.18.4.10: [secret] [secret] [secret]");
+  });
 });
 
 describe("project, stack config and arguments", () => {
