@@ -1,0 +1,38 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { makeProvider } from "../../core/provider";
+import { XenHaResource } from "../../core/resource";
+import type { ConnectionInput } from "../../ssh/connection";
+
+const provider = makeProvider("xl-migration-trust");
+
+export interface XlMigrationTrustArgs {
+  source: pulumi.Input<ConnectionInput>;
+  target: pulumi.Input<ConnectionInput>;
+  targetAddress?: pulumi.Input<string>;
+  sourceAddresses?: pulumi.Input<pulumi.Input<string>[]>;
+  keyPath?: pulumi.Input<string>;
+  sshClientConfig?: pulumi.Input<boolean>;
+  authorizedKeysPath?: pulumi.Input<string>;
+  timeoutSeconds?: pulumi.Input<number>;
+}
+
+const OUTPUTS = [
+  "source", "target", "targetAddress", "sourceAddresses", "keyPath", "sshClientConfig", "authorizedKeysPath", "timeoutSeconds",
+  "privateKeyPath", "publicKey", "keyCreated", "authorizedKeysFile", "authorizedLine", "wrapperPath", "wrapperInstalled",
+  "fromAddresses", "knownHostsAdded", "sshConfigAdded", "sshCommand", "drift",
+] as const;
+
+/** SSH trust for `xl migrate` from one host to another, restricted to migrate-receive. See docs/resources/xl-migration-trust.md. */
+export class XlMigrationTrust extends XenHaResource {
+  declare readonly privateKeyPath: pulumi.Output<string>;
+  declare readonly publicKey: pulumi.Output<string>;
+  declare readonly authorizedLine: pulumi.Output<string>;
+  declare readonly fromAddresses: pulumi.Output<string[]>;
+  declare readonly knownHostsAdded: pulumi.Output<string[]>;
+  declare readonly sshCommand: pulumi.Output<string[]>;
+  declare readonly drift: pulumi.Output<string[]>;
+
+  constructor(name: string, args: XlMigrationTrustArgs, opts?: pulumi.CustomResourceOptions) {
+    super({ kind: "XlMigrationTrust", provider, outputs: OUTPUTS, secretProperties: ["source", "target"] }, name, args, opts);
+  }
+}
