@@ -44,6 +44,7 @@ class Host:
         self.want_reboot = False
         self.sel = selectors.DefaultSelector()
         self.listener = None
+        self.disks = set()
 
     # ---- namespaces and file systems -------------------------------------------------------------
     def sh(self, *argv):
@@ -55,8 +56,20 @@ class Host:
             with open(os.path.join(cg, "cgroup.procs"), "w") as f:
                 f.write(str(os.getpid()))
 
+    def mountpoints(self):
+        out = []
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                mp = line.split()[4].replace("\\040", " ")
+                if mp.startswith(self.root + "/"):
+                    out.append(mp)
+        return out
+
     def mount_base(self):
         r = self.root
+        # what is mounted in the root already (the NFS server's /data volume) is the host's disk: it stays
+        # across reboots
+        self.disks = set(self.mountpoints())
         self.sh("mount", "-t", "proc", "-o", "nosuid,nodev,noexec", "proc", r + "/proc")
         self.sh("mount", "-t", "sysfs", "-o", "nosuid,nodev,noexec", "sysfs", r + "/sys")
         self.sh("mount", "--rbind", "/dev", r + "/dev")
@@ -79,12 +92,8 @@ class Host:
     def unmount_volatile(self):
         """Everything mounted under the root except the base mounts (NFS stand-ins, /run, /tmp)."""
         base = {self.root + p for p in ("/proc", "/sys", "/dev")}
-        targets = []
-        with open("/proc/self/mountinfo") as f:
-            for line in f:
-                mp = line.split()[4].replace("\\040", " ")
-                if mp.startswith(self.root + "/") and not any(mp == b or mp.startswith(b + "/") for b in base):
-                    targets.append(mp)
+        targets = [mp for mp in self.mountpoints()
+                   if mp not in self.disks and not any(mp == b or mp.startswith(b + "/") for b in base)]
         for mp in sorted(targets, key=len, reverse=True):
             self.libc.umount2(mp.encode(), MNT_DETACH)
 

@@ -114,3 +114,34 @@ test("a lab whose supervisor was killed is reported stale, cleaned and restarted
   lab("down");
   expect(traces(inv2.index)).toEqual([]);
 });
+
+test("reboot: enabled services start, /run is emptied, files on disk stay, NFS mounts are gone", async () => {
+  lab("up");
+  const inv = loadInventory(name);
+  let nfs = await LabSsh.connect(inv.hosts.nfs);
+  let node1 = await LabSsh.connect(inv.hosts.node1);
+  try {
+    const prep = await nfs.sh(
+      'printf "/data %s(rw)\\n" "$1" > /etc/exports && update-rc.d nfs-kernel-server defaults && touch /etc/kept /run/gone && service nfs-kernel-server status',
+      [inv.hosts.node1.address2]);
+    expect(prep.stdout).toContain("nfsd not running");
+    expect((await node1.sh('mount -t nfs "$1:/data" /data', [inv.hosts.nfs.address2])).stderr).toContain("Connection refused");
+    nfs.close();
+    expect(lab("reboot", "nfs")).toContain("nfs rebooted");
+    nfs = await LabSsh.connect(inv.hosts.nfs);
+    const after = await nfs.sh("ls /etc/kept /run/gone; service nfs-kernel-server status");
+    expect(after.stdout).toContain("/etc/kept");
+    expect(after.stderr).toContain("/run/gone");
+    expect(after.stdout).toContain("nfsd running");
+    expect((await node1.sh('mount -t nfs "$1:/data" /data && findmnt -n -o FSTYPE /data', [inv.hosts.nfs.address2])).stdout).toBe("fuse.nfs\n");
+    node1.close();
+    expect(lab("reboot", "node1")).toContain("node1 rebooted");
+    node1 = await LabSsh.connect(inv.hosts.node1);
+    expect((await node1.sh("grep ' /data ' /proc/self/mountinfo")).stdout).toBe("");
+  } finally {
+    nfs.close();
+    node1.close();
+  }
+  lab("down");
+  expect(traces(inv.index)).toEqual([]);
+});

@@ -17,6 +17,8 @@ beforeAll(async () => {
   server = await LabSsh.connect(nfs);
   clients = [await LabSsh.connect(node1), await LabSsh.connect(node2)];
   obs = await LabSsh.connect(observer);
+  // start from unmounted clients, whatever an earlier test left
+  for (const c of [...clients, obs]) await c.sh("while grep -q ' /data ' /proc/self/mountinfo; do umount /data || break; done");
 });
 
 afterAll(async () => {
