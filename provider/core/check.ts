@@ -2,9 +2,11 @@ import type { z } from "zod";
 import { containsUnknown } from "./unknown";
 import { formatPath, valuesAlong, type PropertyPath } from "./path";
 import { sanitizeProps, type Plain } from "./sanitize";
+import { sameValue } from "./diff";
 
-/** The property key under which Pulumi stores the serialized provider; never part of a resource's inputs. */
-export const PROVIDER_KEY = "__provider";
+import { PROVIDER_KEY } from "./provider-key";
+
+export { PROVIDER_KEY };
 
 export interface CheckFailure {
   property: string;
@@ -38,7 +40,17 @@ export function checkInputs(schema: z.ZodType, news: unknown): CheckResult {
   const raw = withoutProvider((news ?? {}) as Record<string, unknown>);
   const parsed = schema.safeParse(raw);
   if (parsed.success) {
-    return { inputs: sanitizeProps(parsed.data).value, failures: [] };
+    const inputs = sanitizeProps(parsed.data).value;
+    // The engine passes these checked inputs back to diff/create/update, where they are parsed again: a schema
+    // whose output does not parse to itself would change the inputs behind the user's back. Refuse loudly.
+    const again = schema.safeParse(inputs);
+    if (!again.success || !sameValue(sanitizeProps(again.data).value, inputs)) {
+      return {
+        inputs,
+        failures: [{ property: "", reason: "xen-ha bug: this resource's input schema does not accept its own output (it must be idempotent); please report it" }],
+      };
+    }
+    return { inputs, failures: [] };
   }
   const failures = dedupe(
     flattenIssues(parsed.error.issues)

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { PROVIDER_KEY } from "./check";
+import { PROVIDER_KEY } from "./provider-key";
 
 /** What a resource's pure `diff` returns. The engine honours changes, replaces and deleteBeforeReplace. */
 export interface DiffResult {

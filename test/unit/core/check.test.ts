@@ -91,3 +91,14 @@ test("a union that matches no member reports the closest member's problem", () =
   const r = checkInputs(u, { boot: { kernel: "vmlinuz" } });
   expect(r.failures).toEqual([{ property: "boot.kernel", reason: "kernel must be an absolute path" }]);
 });
+
+test("a schema that does not accept its own output is reported as a bug instead of drifting silently", () => {
+  const drifting = z.object({ n: z.number().transform((n) => n + 1) });
+  expect(checkInputs(drifting, { n: 1 }).failures).toEqual([
+    { property: "", reason: expect.stringMatching(/xen-ha bug: .* idempotent/) },
+  ]);
+  const reshaping = z.object({ hosts: z.string().transform((h) => h.split(",")) });
+  expect(checkInputs(reshaping, { hosts: "a,b" }).failures).toHaveLength(1);
+  const normalizing = z.object({ host: z.string().trim().toLowerCase() });
+  expect(checkInputs(normalizing, { host: " Node1 " })).toEqual({ inputs: { host: "node1" }, failures: [] });
+});
