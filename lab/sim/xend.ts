@@ -89,9 +89,18 @@ class Xend {
   private readonly incoming = new Set<number>();
   private relocation: net.Server | null = null;
 
-  constructor(private readonly settings: Settings, private readonly options: XendOptions) {
+  constructor(private readonly initial: Settings, private readonly options: XendOptions) {
     this.state = loadState(PATHS.xmState);
-    if (pruneDead(this.state, settings.lab)) this.persist();
+    if (pruneDead(this.state, initial.lab)) this.persist();
+  }
+
+  /** Lab settings are re-read at every use, so that a test can change the copy speed or timeouts on the fly. */
+  private get settings(): Settings {
+    try {
+      return readSettings();
+    } catch {
+      return this.initial;
+    }
   }
 
   persist(): void {
