@@ -14,7 +14,7 @@ export const XM_LIST_ROW = /^(\S.{39}) ([ \d]{5}) ([ \d]{5}) ([ \d]{5}) ([ rbpsc
 /** `xl list` header, TABs included. */
 export const XL_LIST_HEADER = xlSample.find((l) => l.startsWith("Name ")) as string;
 /** A row: %-40s %5d %5lu %5d     %c%c%c%c%c%c  %8.1f */
-export const XL_LIST_ROW = /^(\S.{39}) ([ \d]{5}) ([ \d]{5}) ([ \d]{5}) {5}([rbpscd-]{6})  ([ \d.]{8})$/;
+export const XL_LIST_ROW = /^(\S.{39}) ([ \d]{5}) ([ \d]{5}) ([ \d]{5}) {5}([rbpscd-]{6}) {2}([ \d.]{8})$/;
 /** `xm info` / `xl info` line: key padded to 23, ": ", value. */
 export const INFO_LINE = /^([a-z_0-9]{1,23}) *: (.*)$/;
 
