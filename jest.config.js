@@ -28,7 +28,7 @@ module.exports = {
       testEnvironment: "node",
       globalSetup: "<rootDir>/test/support/lab-setup.js",
       globalTeardown: "<rootDir>/test/support/lab-teardown.js",
-      testTimeout: 120000,
+      setupFilesAfterEnv: ["<rootDir>/test/support/lab-timeout.js"],
     },
   ],
 };
