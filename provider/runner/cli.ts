@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import { run, type Operation } from "./engine";
 
 const USAGE =
-  "usage: runner <up|preview|destroy> [--stack NAME] [--cwd DIR] [--state FILE] [--json FILE] [--config KEY=VALUE]...";
+  "usage: runner <up|preview|destroy> [--stack NAME] [--cwd DIR] [--state FILE] [--json FILE] [--config KEY=VALUE]... [--no-outputs]";
 
 export interface CliArgs {
   op: Operation;
@@ -18,13 +18,18 @@ export interface CliArgs {
   json?: string;
   /** Like `pulumi up --config k=v`: overrides the stack file for this run only. */
   config: Record<string, string>;
+  /** Leave the stack outputs out of the closing summary (they are still in the state and --json file). */
+  noOutputs: boolean;
 }
 
 export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliArgs {
-  const [op, ...rest] = argv;
+  const [op, ...args] = argv;
+  let rest = args;
   if (op !== "up" && op !== "preview" && op !== "destroy") throw new Error(USAGE);
   const opts: Record<string, string> = {};
   const config: Record<string, string> = {};
+  const noOutputs = rest.includes("--no-outputs");
+  rest = rest.filter((a) => a !== "--no-outputs");
   for (let i = 0; i < rest.length; i += 2) {
     const k = rest[i];
     const v = rest[i + 1];
@@ -38,7 +43,7 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     }
   }
   return {
-    op, stack: opts.stack ?? env.PULUMI_STACK ?? "dev", cwd: opts.cwd ?? process.cwd(), state: opts.state, json: opts.json, config,
+    op, stack: opts.stack ?? env.PULUMI_STACK ?? "dev", cwd: opts.cwd ?? process.cwd(), state: opts.state, json: opts.json, config, noOutputs,
   };
 }
 
@@ -50,7 +55,7 @@ async function main(): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  const result = await run(args.op, { projectDir: args.cwd, stack: args.stack, stateFile: args.state, config: args.config });
+  const result = await run(args.op, { projectDir: args.cwd, stack: args.stack, stateFile: args.state, config: args.config, printOutputs: !args.noOutputs });
   if (args.json) fs.writeFileSync(args.json, JSON.stringify(result, null, 2) + "\n");
   return result.ok ? 0 : 1;
 }

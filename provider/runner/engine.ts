@@ -36,6 +36,8 @@ export interface RunOptions {
   config?: Record<string, string>;
   log?: RunnerLog;
   env?: NodeJS.ProcessEnv;
+  /** Print the stack outputs in the closing summary (default true). */
+  printOutputs?: boolean;
 }
 
 export interface RunResult {
@@ -233,7 +235,7 @@ export async function run(operation: Operation, opts: RunOptions): Promise<RunRe
   const result: RunResult = {
     operation, ok: errors.length === 0, steps, errors, outputs, stateFile: s.stateFile, wallMs: Date.now() - started,
   };
-  s.log.info(summary(result));
+  s.log.info(summary(opts.printOutputs === false ? { ...result, outputs: {} } : result));
   return result;
 }
 
