@@ -342,6 +342,11 @@ export interface LifecycleSpec {
   after?: (step: LifecycleStep, resource: EngineResource) => Promise<void>;
   /** Keep the resource at the end instead of deleting it (the caller then destroys it). */
   keep?: boolean;
+  /**
+   * A second `up` with the same inputs must change nothing (idempotence); the lifecycle fails when its diff
+   * says otherwise, unless this is false (then the second up runs whatever the diff asks for).
+   */
+  requireNoop?: boolean;
 }
 
 export type LifecycleStep = "create" | "noop" | "read" | "update" | "readAfterUpdate" | "delete";
@@ -372,6 +377,12 @@ export async function runLifecycle(server: ProviderServer, provider: ProviderRef
     record.create = await res.up(spec.create);
     await after(step);
     step = "noop";
+    if (spec.requireNoop !== false) {
+      const again = await res.preview(spec.create);
+      if (again.op !== "same") {
+        throw new Error(`a second up with the same inputs would ${again.op} (diff: ${JSON.stringify(again.diff)}): the resource is not idempotent`);
+      }
+    }
     record.noop = await res.up(spec.create);
     await after(step);
     step = "read";
