@@ -38,7 +38,8 @@ const SUMMARIES: Record<XmMigrateErrorKind, string> = {
   "no-such-domain": "the source has no domain of that name",
   "privileged-domain": "Domain-0 cannot be migrated",
   "xend-down": "xend is not running on the source",
-  "save-failed": "the source could not save the domain's memory and state",
+  "save-failed":
+    "the source could not save and send the domain's state (xc_save failed: the stream to the target broke, or saving failed on the source)",
   unknown: "xm migrate failed",
 };
 
