@@ -23,6 +23,8 @@ const inputs = z.strictObject({
   sdkLog: z.boolean().default(false),
   /** Make the read-only preview hook refuse (like a failed migration preflight). */
   refuseInPreview: z.boolean().default(false),
+  /** A broken diff that always reports changes (a resource that is not idempotent). */
+  unstable: z.boolean().default(false),
 });
 export type EchoInputs = z.infer<typeof inputs>;
 export interface EchoOutputs extends EchoInputs {
@@ -40,7 +42,10 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
   inputs,
   describe: (p) => p.name ?? "",
   diff: (olds, news) =>
-    core.diffFields(olds, news, { fields: core.inputFields(inputs), replaceOn: ["path"], deleteBeforeReplace: true }),
+    core.mergeDiffs(
+      core.diffFields(olds, news, { fields: core.inputFields(inputs), replaceOn: ["path"], deleteBeforeReplace: true }),
+      news.unstable ? { changes: true, replaces: [], deleteBeforeReplace: false, diffs: ["generation"] } : core.NO_CHANGES,
+    ),
   async preview(_olds, news, diff, ctx) {
     ctx.log.info(`preview sees changes in ${diff.diffs.join(", ")}`);
     if (news.refuseInPreview) throw new Error(`preflight refused ${news.name}: the target is not ready`);
@@ -74,7 +79,8 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
     }
     return { outs: { generation: olds.generation + 1, pid: process.pid } };
   },
-  async delete(_id, olds) {
+  async delete(_id, olds, ctx) {
+    ctx.log.info(`deleting ${olds.name}`);
     if (olds.fail === "delete") throw new Error("delete refused");
   },
 });

@@ -42,6 +42,14 @@ test("a whole lifecycle records what the engine would", async () => {
   expect(rec.deleted).toBe(true);
 });
 
+test("a lifecycle fails on a resource that is not idempotent, and still cleans up", async () => {
+  const mark = server.output.length;
+  await expect(runLifecycle(server, echo, { create: { name: "flaky", path: "/srv/f", unstable: true } })).rejects.toThrow(
+    /lifecycle step "noop": a second up with the same inputs would update .*not idempotent/,
+  );
+  expect((await server.outputSince(mark)).join("\n")).toContain("[xen-ha] Echo flaky: deleting flaky");
+});
+
 test("check reports each bad property by name and does not throw", async () => {
   const res = server.resource(echo);
   const err = await res.up({ name: "Bad Name", size: 0, path: "relative", tags: [{ key: "" }], typo: 1 }).catch((e) => e);
