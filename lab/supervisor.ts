@@ -14,7 +14,7 @@ import { setupNetwork } from "./net";
 import { hostRootDir, LabPaths, labPaths, repoRoot } from "./paths";
 import { provisionHost } from "./provision";
 import { run, runAsync } from "./sh";
-import { installToolstack } from "./sim/install";
+import { installToolstack, SimHostContext, teardownToolstack } from "./sim/install";
 import { LabState, processStart, writeState } from "./state";
 import { GUEST_OCTETS, HostPlan, linkPrefix, netnsPrefix, parseToolstackChoice, planHosts, segments, ToolstackChoice } from "./topology";
 
@@ -67,15 +67,19 @@ class Supervisor {
     this.writeInventory();
     for (const h of this.plans) {
       if (h.role !== "xen" || !h.toolstack) continue;
-      await installToolstack({
-        lab: this.name, hostName: h.name, root: hostRootDir(this.index, h.name), toolstack: h.toolstack,
-        address: h.address, inventoryPath: this.paths.inventoryPath, stateDir: this.paths.stateDir,
-      });
+      await installToolstack(this.simContext(h));
     }
     await Promise.all(this.plans.map((h) => this.bootHost(h)));
     this.state.status = "running";
     writeState(this.paths.statePath, this.state);
     log(`lab ${this.name} running`);
+  }
+
+  private simContext(h: HostPlan): SimHostContext {
+    return {
+      lab: this.name, hostName: h.name, root: hostRootDir(this.index, h.name), toolstack: h.toolstack ?? "xm",
+      address: h.address, inventoryPath: this.paths.inventoryPath, stateDir: this.paths.stateDir,
+    };
   }
 
   private async mountRoot(h: HostPlan): Promise<void> {
@@ -173,6 +177,11 @@ class Supervisor {
       setTimeout(() => { c.kill("SIGKILL"); }, 10_000).unref();
     }));
     await Promise.all(exits);
+    for (const h of this.plans) {
+      if (h.role !== "xen" || !h.toolstack) continue;
+      // the simulator's own sweep of its guests, should one have left its host's cgroup
+      await teardownToolstack(this.simContext(h)).catch((e: Error) => log(`simulator teardown on ${h.name}: ${e.message}`));
+    }
     cleanup(this.index, this.paths.stateDir, [process.pid]);
     this.state.status = "stopped";
     writeState(this.paths.statePath, this.state);

@@ -145,7 +145,29 @@ def main(argv):
     if not resp.get("ok"):
         sys.stderr.write("%s: %s\n" % (prog, resp.get("error", "mount failed")))
         return EX_FAIL
+    record_options(spec, target, [x for x in options if x not in ("ro", "rw", "defaults")])
     return 0
+
+
+def mangle(s):
+    return s.replace("\\", "\\134").replace(" ", "\\040").replace("\t", "\\011").replace("\n", "\\012")
+
+
+def record_options(spec, target, options):
+    """The NFS options the FUSE mount cannot carry go to libmount's utab, as helpers do for user-space
+    options: `mount` (the listing) then shows them after the kernel's; umount drops the entry."""
+    if not options:
+        return
+    ids = [line.split(" ")[0] for line in open("/proc/self/mountinfo")
+           if line.split(" ")[4].replace("\\040", " ") == target]
+    if not ids:
+        return
+    import fcntl
+    os.makedirs("/run/mount", exist_ok=True)
+    with open("/run/mount/utab.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        with open("/run/mount/utab", "a") as f:
+            f.write("ID=%s SRC=%s TARGET=%s ROOT=/ OPTS=%s\n" % (ids[-1], mangle(spec), mangle(target), mangle(",".join(options))))
 
 
 if __name__ == "__main__":
