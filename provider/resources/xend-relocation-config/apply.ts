@@ -38,14 +38,23 @@ export interface ApplyResult {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Waits until xend answers and, when the server is on, listens as configured. Returns what was missing. */
+/** How long a xend that answers gets to open its relocation port (it does so as it starts). */
+const LISTEN_GRACE_MS = 10_000;
+
+/**
+ * Waits until xend answers (up to timeoutMs) and then, when the server is on, until it listens as configured
+ * (up to LISTEN_GRACE_MS more). Returns what was missing, or null.
+ */
 async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: number): Promise<string | null> {
-  const end = Date.now() + timeoutMs;
-  let missing = "xend did not answer";
+  let end = Date.now() + timeoutMs;
+  let answered = false;
   for (;;) {
     const f = await gatherFacts(h, { answers: xendAnswersProbe, listening: listenersProbe }, { timeoutMs: 30_000 });
+    let missing: string;
     if (!f.answers) missing = "xend does not answer `xm list`";
     else if (want.server && !listensOn(f.listening, want.port, want.address)) {
+      if (!answered) end = Math.min(end, Date.now() + LISTEN_GRACE_MS);
+      answered = true;
       missing = `xend answers but does not listen on ${want.address || "*"}:${want.port} (listening: ${f.listening.join(", ") || "nothing"})`;
     } else return null;
     if (Date.now() >= end) return missing;
