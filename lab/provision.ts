@@ -61,6 +61,14 @@ export function provisionHost(input: ProvisionInput): void {
   writeFile(root, "etc/hostname", plan.name + "\n");
   writeFile(root, "etc/hosts", etcHosts(input.all));
   writeFile(root, "etc/fstab", FSTAB);
+  // no DNS in the lab (hosts have no route out); names are in /etc/hosts
+  writeFile(root, "etc/resolv.conf", "# xen-ha lab host: no DNS, see /etc/hosts\n");
+  // sshd without PAM refuses keys for a locked account ("!" password), which some images give root
+  const shadow = path.join(root, "etc/shadow");
+  const st = fs.statSync(shadow);
+  const text = fs.readFileSync(shadow, "utf8");
+  writeFile(root, "etc/shadow", text.replace(/^root:!+[^:]*:/m, "root:*:"), st.mode & 0o7777);
+  fs.chownSync(shadow, st.uid, st.gid);
   writeFile(root, "etc/ssh/sshd_config", sshdConfig());
   fs.rmSync(path.join(root, "etc/ssh/sshd_config.d"), { recursive: true, force: true });
   for (const f of fs.readdirSync(path.join(root, "etc/ssh"))) {
