@@ -6,6 +6,7 @@ import { dom0Sxp, domainSxp, formatXmInfo, formatXmList, formatXmListLong, xmLis
 import { dom0Json, domainJson, formatXlInfo, formatXlList, formatXlListLong, xlListRows } from "../../../lab/sim/format-xl";
 import { parseSxpAll, Sxp } from "../../../lab/sim/sxp";
 import { sample } from "./samples";
+import { XL_INFO_KEYS, XL_LIST_HEADER, XL_LIST_ROW, XM_INFO_KEYS, XM_LIST_HEADER, XM_LIST_ROW } from "./expectations";
 
 const NOW = 1_800_000_000;
 const info = (over: Partial<HostInfo> = {}): HostInfo => ({
@@ -19,19 +20,16 @@ const xmTest01 = (): DomainRecord => ({
     "name='test01'\nmemory=512\nkernel='/boot/vmlinuz'\ndisk=['file:/data/test01.img,xvda,w']\nvif=['ip=198.18.0.133,bridge=xenbr0']\n"))),
 });
 
-/** What a reader of real `xm list` output expects of every line (3.2+ layout). */
-const XM_ROW = /^(\S.{39}) ([ \d]{5}) ([ \d]{5}) ([ \d]{5}) ([ rbpscd-]{10}) ([ \d.]{8})$/;
 
 describe("xm list", () => {
   const real = sample("outputs/xm-migrate-failure-and-localhost.xen-3.3.txt").split("\n");
-  const realHeader = real.find((l) => l.startsWith("Name "));
   test("header is the real one and every row parses like the real rows", () => {
     const realRows = real.filter((l) => /^(Domain-0|highlander|pbx|tundra) /.test(l));
     expect(realRows.length).toBeGreaterThan(4);
-    for (const l of realRows) expect(l).toMatch(XM_ROW);
+    for (const l of realRows) expect(l).toMatch(XM_LIST_ROW);
     const out = formatXmList("4.1.6.1", xmListRows(info(), [xmTest01(), { ...xmTest01(), domid: 4, name: "migrating-web" }], NOW)).split("\n");
-    expect(out[0]).toBe(realHeader);
-    for (const l of out.slice(1, -1)) expect(l).toMatch(XM_ROW);
+    expect(out[0]).toBe(XM_LIST_HEADER);
+    for (const l of out.slice(1, -1)) expect(l).toMatch(XM_LIST_ROW);
     expect(out[1]).toBe("Domain-0                                     0  1024     2     r-----  40349.4");
     expect(out.slice(1, -1).map((l) => l.split(/\s+/)[0])).toEqual(["Domain-0", "migrating-web", "test01"]); // sorted by name
     expect(out[out.length - 1]).toBe("");
@@ -52,6 +50,7 @@ describe("xm info", () => {
     const mine = formatXmInfo(info({ xenVersion: "3.4.2" }));
     for (const l of mine.trim().split("\n")) { expect(l).toMatch(LINE); expect(l.indexOf(":")).toBe(23); }
     expect(keys(mine)).toEqual(keys(real));
+    expect(keys(real)).toEqual(XM_INFO_KEYS);
     expect(mine).toContain("total_memory           : 4096\nfree_memory            : 2560\n");
   });
   test("4.x adds its fields and keeps the order of the common ones", () => {
@@ -80,22 +79,20 @@ describe("xm list -l", () => {
 
 describe("xl list and xl list -l", () => {
   const transcript = sample("outputs/xl-transcripts.xen-4.17.txt").split("\n");
-  const XL_ROW = /^(\S.{39}) ([ \d]{5}) ([ \d]{5}) ([ \d]{5}) {5}([rbpscd-]{6}) {2}([ \d.]{8})$/;
   const xlDom = (over: Partial<DomainRecord> = {}): DomainRecord => ({
     domid: 1, name: "test01", uuid: "173499bc-e91d-11f1-8873-99f4b88b92b7", state: "-b----", startTime: NOW - 550,
     memoryShown: 128, vcpusShown: 1, guestPid: null, macs: [], configPath: "/etc/xen/test01.cfg",
     spec: specFromXlConfig(parseXlConfig(sample("real-xen-logs/test01.cfg"), "test01.cfg")), ...over,
   });
   test("header with its TABs and rows exactly as the real ones", () => {
-    const realHeader = transcript.find((l) => l.startsWith("Name "));
     const realRows = transcript.filter((l) => /^(Domain-0|test01)\S* +\d+ /.test(l));
-    for (const l of realRows) expect(l).toMatch(XL_ROW);
+    for (const l of realRows) expect(l).toMatch(XL_LIST_ROW);
     const out = formatXlList(xlListRows(info({ dom0Memory: 768, dom0CpuTime: 49.3 }), [
       xlDom({ name: "test01--migratedaway", state: "--pss-", startTime: NOW - 1120 }),
       xlDom({ domid: 3, startTime: NOW - 10 }),
     ], NOW));
     const lines = out.split("\n");
-    expect(lines[0]).toBe(realHeader);
+    expect(lines[0]).toBe(XL_LIST_HEADER);
     expect(lines.slice(1, 4)).toEqual([
       "Domain-0                                     0   768     2     r-----      49.3",
       "test01--migratedaway                         1   128     1     --pss-      11.2",
@@ -124,6 +121,7 @@ describe("xl info", () => {
     const keys = (t: string): string[] => t.trim().split("\n").map((l) => l.slice(0, 23).trim());
     const mine = formatXlInfo(info({ xenVersion: "4.17.7" }));
     expect(keys(mine)).toEqual(keys(block));
+    expect(keys(block)).toEqual(XL_INFO_KEYS);
     for (const l of mine.trim().split("\n")) expect(l.slice(23, 25)).toBe(": ");
     expect(mine).toContain("xen_version            : 4.17.7\n");
   });
