@@ -71,7 +71,14 @@ export async function withHostLock<T>(
   const turn = new Promise<void>((r) => (releaseLocal = r));
   const chained = before.then(() => turn);
   localQueues.set(key, chained);
-  await before;
+  const timeoutMs = opts.timeoutMs ?? 120_000;
+  try {
+    await waitLocal(before, timeoutMs, () => new HostLockError(`could not take the lock "${name}" on ${h.label} ` +
+      `within ${timeoutMs / 1000} s: it is held by another caller in this process`));
+  } catch (e) {
+    releaseLocal();
+    throw e;
+  }
   try {
     const proc = await acquire(h, name, opts);
     try {
@@ -84,6 +91,16 @@ export async function withHostLock<T>(
     releaseLocal();
     if (localQueues.get(key) === chained) localQueues.delete(key);
   }
+}
+
+function waitLocal(before: Promise<void>, timeoutMs: number, error: () => Error): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(error()), timeoutMs);
+    before.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 async function acquire(h: RemoteHost, name: string, opts: HostLockOptions): Promise<RemoteProcess> {
