@@ -294,6 +294,25 @@ describe("a failure in the middle of the migration ends with the domain in exact
 });
 
 describe("the source host is cut off", () => {
+  test("in the middle of the migration: nothing is started elsewhere, and the domain is still on the source once it is back", async () => {
+    await lab.setFaults("node1", { networkDownAtPercent: 50 });
+    try {
+      const err = await upFails(server.resource(provider), lab.inputs("node2", { probe: undefined, migration: { timeoutSeconds: 15 } }));
+      console.log(`source gone: ${err.details}`);
+      expect(err.details).toMatch(/migration of test01 from node1 to node2 failed: /);
+      expect(err.details).toMatch(/test01 is not running on any host that answered; the source node1 could not be asked .* nothing was started elsewhere/);
+      expect(await lab.sightings("node2")).toEqual([]);
+    } finally {
+      // Bring node1's uplinks back (what the fault took down), from the harness.
+      const ns = lab.host("node1").netns;
+      for (const i of lab.host("node1").interfaces) execFileSync("ip", ["netns", "exec", ns, "ip", "link", "set", i.device, "up"]);
+      await lab.reconnect("node1");
+      await lab.clearFaults();
+    }
+    expect(await lab.runningOn()).toEqual(["node1"]);
+  });
+
+
   const cut = (up: boolean) => {
     for (const i of lab.host("node1").interfaces) execFileSync("ip", ["link", "set", i.peer, up ? "up" : "down"]);
   };

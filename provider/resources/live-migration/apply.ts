@@ -333,9 +333,9 @@ export async function migrate(
         failure = {
           kind: timedOut ? "timeout" : "command-lost",
           summary: timedOut
-            ? `the migrate command did not finish within ${inputs.migration.timeoutSeconds} s and was stopped`
-            : "the connection to the source broke while the migrate command ran",
-          detail: message(e),
+            ? `the migrate command gave no result within ${inputs.migration.timeoutSeconds} s (migration.timeoutSeconds), or ${from.name} stopped answering; it was stopped`
+            : `the connection to ${from.name} broke while the migrate command ran`,
+          detail: timedOut ? `${argv.join(" ")}: no result after ${inputs.migration.timeoutSeconds} s` : message(e),
         };
       }
       const wallMs = Date.now() - t0;
@@ -413,13 +413,18 @@ export async function migrate(
         ? `${failure.summary} (${ts} said: ${failure.detail.replace(/\n/g, " | ")})`
         : `${ts} migrate reported success, but ${verdictWords(domain, from.name, to.name, outcome)}`;
       const unasked = obs.unreachableHosts.length ? ` (not counting ${obs.unreachableHosts.join("; ")}, which could not be asked)` : "";
+      const sourceUnasked = final.find((l) => l.host === from.name)?.status !== "ok";
+      const seenNowhere = final.every((l) => l.sightings.length === 0);
       const state = obs.currentHost
         ? `${domain} is running on ${obs.currentHost} only${obs.currentHost === from.name ? " (where it was)" : ""}, under its own name${unasked}`
-        : `WARNING: ${domain} is NOT running in exactly one place: ${describeLocations(domain, final)}`;
+        : sourceUnasked && seenNowhere
+          ? `${domain} is not running on any host that answered; the source ${from.name} could not be asked ` +
+            `(${final.find((l) => l.host === from.name)?.error}), so it most likely still runs there; nothing was started elsewhere`
+          : `WARNING: ${domain} is NOT running in exactly one place: ${describeLocations(domain, final)}`;
       const msg =
         `migration of ${domain} from ${from.name} to ${to.name} failed: ${cause}. ${state}.` +
         (done.length ? ` Cleanup: ${done.join("; ")}.` : "") +
-        (plan.expectedHost ? "" : ` ${plan.report}`);
+        (plan.expectedHost || (sourceUnasked && seenNowhere) ? "" : ` ${plan.report}`);
       throw new PartialFailure(msg, {
         id: domain,
         properties: { ...obs, preflight: checks, lastMigration: previous },
