@@ -53,7 +53,7 @@ beforeAll(async () => {
   server = await ProviderServer.start();
   host = await LabSsh.connect(nfs);
   original = await sh("cat /etc/exports");
-  await sh("service nfs-kernel-server stop >/dev/null 2>&1; rm -f /etc/rc?.d/[SK]??nfs-kernel-server /etc/exports.xen-ha-*; rmdir /data 2>/dev/null; true");
+  await sh("service nfs-kernel-server stop >/dev/null 2>&1; rm -f /etc/rc?.d/[SK]??nfs-kernel-server /etc/exports.xen-ha-*; true");
 }, 60_000);
 
 afterAll(async () => {
