@@ -41,6 +41,7 @@ export interface PackageOptions {
 }
 
 export function buildProviderPackage(opts: PackageOptions = {}): ProviderPackage {
+  removeLeftovers();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "xenha-provider-"));
   const modules = path.join(dir, "node_modules");
   fs.mkdirSync(modules);
@@ -75,6 +76,20 @@ export function buildProviderPackage(opts: PackageOptions = {}): ProviderPackage
   transpileTree(PROBES_DIR, path.join(modules, "xenha-test-probes"));
   fs.writeFileSync(path.join(modules, "xenha-test-probes", "package.json"), JSON.stringify({ name: "xenha-test-probes" }));
   return { dir, source, note, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Folders of test runs that were killed before they could clean up (older than six hours). */
+function removeLeftovers(): void {
+  const limit = Date.now() - 6 * 3600_000;
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith("xenha-provider-")) continue;
+    const p = path.join(os.tmpdir(), name);
+    try {
+      if (fs.statSync(p).mtimeMs < limit) fs.rmSync(p, { recursive: true, force: true });
+    } catch {
+      // another run removed it meanwhile
+    }
+  }
 }
 
 /** provider/ sources (all, or those under `folders`) whose dist/ counterpart is missing or older. */
