@@ -54,7 +54,8 @@ export function checkInputs(schema: z.ZodType, news: unknown): CheckResult {
   }
   const failures = dedupe(
     flattenIssues(parsed.error.issues)
-      .filter((issue) => !touchesUnknown(raw, issue.path))
+      // A misspelt property is wrong whatever its value; anything else waits until its values are known.
+      .filter((issue) => issue.code === "unrecognized_keys" || !touchesUnknown(raw, issue.path))
       .flatMap((issue) => toFailures(raw, issue)),
   );
   // Unknowns only: keep the user's values as they are; the real check runs again at `up` with known values.

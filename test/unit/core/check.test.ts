@@ -71,6 +71,12 @@ test("unknown values are not validated yet, anywhere, and the raw inputs are kep
   }
 });
 
+test("a misspelt property is reported even when its value is unknown", () => {
+  expect(checkInputs(schema, { ...good, pth: UNKNOWN }).failures).toEqual([
+    { property: "pth", reason: expect.stringMatching(/unknown property/) },
+  ]);
+});
+
 test("known values beside unknown ones are still validated", () => {
   const r = checkInputs(schema, { ...good, connection: UNKNOWN, path: "relative" });
   expect(r.failures).toEqual([{ property: "path", reason: "must be an absolute path" }]);
