@@ -189,13 +189,15 @@ class Xend {
     try {
       sock.write("receive\n");
       const banner = await reader.next(30000);
+      // xend's recv(80) after connecting: a timeout is a socket error ("can't connect"), an empty read is not
+      if (banner === "timeout") throw new XendError("can't connect: timed out");
       d.name = `migrating-${origName}`;
       if (!live) {
         d.state = "--p---";
         await setVifsUp(d.domid, vifCount, false);
       }
       this.persist();
-      if (banner === null || banner === "timeout") throw new XendError("[Errno 32] Broken pipe");
+      if (banner === null) throw new XendError("[Errno 32] Broken pipe");
       writeMsg(sock, { t: "config", spec: d.spec, uuid: d.uuid, macs: d.macs, guestPid: d.guestPid, configPath: d.configPath });
       const resp = await reader.nextMessage(this.settings.streamTimeoutMs);
       if (resp === null) throw new XendError("[Errno 32] Broken pipe");
