@@ -94,6 +94,10 @@ export class ProviderServer {
    * The gRPC client is the offline runner's (provider/runner/provider-client.ts): one client for both.
    */
   static async start(opts: StartOptions = {}): Promise<ProviderServer> {
+    // The server runs on the Node that runs the tests (process.execPath); @pulumi/pulumi 3.270 needs 22+.
+    if (Number(process.versions.node.split(".")[0]) < 22) {
+      throw new Error(`Node ${process.version} is too old for the provider server: run tests through npm scripts or npx (Node 24 from node_modules)`);
+    }
     const pkg = buildProviderPackage({ source: opts.source, freshFolders: opts.freshFolders });
     const output: string[] = [];
     try {
