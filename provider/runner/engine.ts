@@ -10,7 +10,7 @@ import { consoleLog, type RunnerLog } from "./log";
 import { RunnerMonitor, shortType, symbol, type StepRecord } from "./monitor";
 import { ProviderServer } from "./provider-client";
 import { Redactor, SecretBox, isWireSecret } from "./secrets";
-import { deletionOrder, loadState, saveState, sealState, unsealState, type Props, type ResourceState, type StateFile } from "./state";
+import { deletionOrder, dependenciesOf, loadState, saveState, sealState, unsealState, type Props, type ResourceState, type StateFile } from "./state";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const settings = require("@pulumi/pulumi/runtime/settings") as {
@@ -108,14 +108,24 @@ function openSession(opts: RunOptions): Session {
 async function deleteResources(s: Session, victims: ResourceState[], current: Map<string, ResourceState>, steps: StepRecord[]): Promise<string[]> {
   const byUrn = new Map(victims.map((r) => [r.urn, r]));
   const errors: string[] = [];
+  // What a resource that could not be deleted still needs stays too; independent resources are still deleted.
+  const kept = new Set<string>();
+  const keep = (urn: string) => {
+    for (const k of dependenciesOf(victims, urn)) kept.add(k);
+  };
   for (const urn of deletionOrder(victims)) {
     const r = byUrn.get(urn)!;
     const label = `${shortType(r.type)} ${r.name}`;
     const started = Date.now();
+    if (kept.has(urn)) {
+      s.log.info(`  (keeping ${label}: a resource that depends on it was not deleted)`);
+      continue;
+    }
     if (r.custom && !r.retainOnDelete) {
       if (r.protect) {
         errors.push(`${label}: protected; not deleted`);
-        break;
+        keep(urn);
+        continue;
       }
       s.log.info(`  - ${label}: deleting…`);
       try {
@@ -126,7 +136,8 @@ async function deleteResources(s: Session, victims: ResourceState[], current: Ma
         errors.push(`${label}: ${msg}`);
         s.log.error(`${label}: ${msg}`);
         steps.push({ urn, type: r.type, name: r.name, op: "failed", ms: Date.now() - started, detail: msg });
-        break; // keep everything it depends on
+        keep(urn);
+        continue;
       }
     }
     if (current.get(urn) === r) current.delete(urn);

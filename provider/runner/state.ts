@@ -138,6 +138,23 @@ export function deletionOrder(resources: readonly Pick<ResourceState, "urn" | "p
   return order;
 }
 
+/** Everything `urn` depends on, directly or through others (dependencies and parents), within the set. */
+export function dependenciesOf(resources: readonly Pick<ResourceState, "urn" | "parent" | "dependencies">[], urn: string): Set<string> {
+  const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  const out = new Set<string>();
+  const todo = [urn];
+  while (todo.length > 0) {
+    const r = byUrn.get(todo.pop()!);
+    for (const d of [...(r?.dependencies ?? []), ...(r?.parent ? [r.parent] : [])]) {
+      if (!out.has(d) && byUrn.has(d)) {
+        out.add(d);
+        todo.push(d);
+      }
+    }
+  }
+  return out;
+}
+
 export type StepKind = "create" | "same" | "update" | "replace";
 
 /**

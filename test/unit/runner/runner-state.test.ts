@@ -5,7 +5,7 @@ import { parseArgs } from "../../../provider/runner/cli";
 import { loadProject, loadStackConfig, stateFileFor } from "../../../provider/runner/config";
 import { makeUrn } from "../../../provider/runner/monitor";
 import { Redactor, SecretBox, unwrapSecrets, wireSecret, containsWireSecret } from "../../../provider/runner/secrets";
-import { decideStep, deletionOrder, sameInputs, sealState, unsealState, type StateFile } from "../../../provider/runner/state";
+import { decideStep, deletionOrder, dependenciesOf, sameInputs, sealState, unsealState, type StateFile } from "../../../provider/runner/state";
 
 const r = (urn: string, dependencies: string[] = [], parent?: string) => ({ urn, dependencies, parent });
 
@@ -30,6 +30,15 @@ describe("deletionOrder", () => {
   it("ignores dependencies outside the set and refuses a cycle", () => {
     expect(deletionOrder([r("a", ["gone"])])).toEqual(["a"]);
     expect(() => deletionOrder([r("a", ["b"]), r("b", ["a"])])).toThrow(/cycle/);
+  });
+});
+
+describe("dependenciesOf", () => {
+  it("follows dependencies and parents transitively, within the set", () => {
+    const set = [r("stack"), r("cluster", [], "stack"), r("export", [], "cluster"), r("mount2", ["export"], "cluster"), r("mount1", ["export"], "cluster")];
+    expect([...dependenciesOf(set, "mount2")].sort()).toEqual(["cluster", "export", "stack"]);
+    expect(dependenciesOf(set, "mount1").has("mount2")).toBe(false);
+    expect(dependenciesOf([r("a", ["outside"])], "a").size).toBe(0);
   });
 });
 
