@@ -15,6 +15,7 @@ export type HostName = "nfs" | "node1" | "node2" | "observer";
 interface Control {
   up(name: string, toolstack: string): Promise<{ message: string }>;
   down(name: string): Promise<string>;
+  reboot(name: string, host: string): Promise<string>;
 }
 
 function control(): Control {
@@ -40,6 +41,13 @@ export class SimLab {
   async down(): Promise<void> {
     for (const c of this.ssh.values()) c.close();
     await control().down(this.name);
+  }
+
+  /** Reboots a host (its K links, then every process killed, then a fresh boot) and reconnects to it. */
+  async reboot(h: HostName): Promise<void> {
+    this.ssh.get(h)?.close();
+    await control().reboot(this.name, h);
+    this.ssh.set(h, await LabSsh.connect(this.inv.hosts[h]));
   }
 
   host(h: HostName): LabHost {

@@ -279,3 +279,17 @@ describe("ping during a migration", () => {
     expect(await names("node2")).toEqual(["test01"]);
   });
 });
+
+describe("boot", () => {
+  test("a reboot stops the domains; xendomains starts /etc/xen/auto/* at boot", async () => {
+    await reset();
+    await lab.must("node1", "mkdir -p /etc/xen/auto && ln -sf ../test01 /etc/xen/auto/test01");
+    await lab.writeFile("node1", "/root/tmp2", 'name = "tmp2"\nmemory = 32\n');
+    await lab.must("node1", "cd /root && xm create tmp2");
+    await lab.reboot("node1");
+    expect((await lab.run("node1", "service xend status")).code).toBe(0);
+    expect(await names("node1")).toEqual(["test01"]);
+    expect((await lab.run("observer", `ping -c 1 -W 2 ${lab.guestIp(0)}`)).code).toBe(0);
+    await lab.must("node1", "rm /etc/xen/auto/test01");
+  });
+});
