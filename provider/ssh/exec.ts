@@ -21,14 +21,21 @@ export interface SudoOptions {
  * belongs to sudo (its prompt, its refusals), after it to the command. The command's stdin is only sent after
  * the marker, so a password can never end up in it, and a NOPASSWD sudo never eats the command's input.
  */
-export function sudoArgv(argv: readonly string[], nonce: string): { argv: string[]; prompt: string; marker: string } {
+export function sudoArgv(argv: readonly string[], nonce: string, stdinFile?: string):
+  { argv: string[]; prompt: string; marker: string } {
   const prompt = `[xen-ha sudo ${nonce}] password:`;
   const marker = `xen-ha-sudo-ok-${nonce}`;
-  return {
-    argv: ["sudo", "-S", "-p", prompt, "--", "sh", "-c", `echo ${marker} >&2; exec "$@"`, "sh", ...argv],
-    prompt,
-    marker,
-  };
+  // With a pty (requiretty), stdin cannot carry data (the terminal would alter it): it was staged in a file.
+  const inner = stdinFile === undefined
+    ? ["sh", "-c", `echo ${marker} >&2; exec "$@"`, "sh", ...argv]
+    : ["sh", "-c", `echo ${marker} >&2; f=$1; shift; "$@" < "$f"; rc=$?; ` +
+      `[ "$f" = /dev/null ] || rm -f -- "$f"; exit $rc`, "sh", stdinFile, ...argv];
+  return { argv: ["sudo", "-S", "-p", prompt, "--", ...inner], prompt, marker };
+}
+
+/** sudo refused to run without a terminal (sudoers "requiretty"). */
+export function isRequireTty(sudoSaid: string): boolean {
+  return /must have a tty|requiretty|no tty present/i.test(sudoSaid);
 }
 
 /** What sudo's stderr so far means for the handshake. Pure. */
@@ -60,20 +67,30 @@ export function takePid(stderrSoFar: string, pidMarker: RegExp): { pid: number; 
   return { pid: Number(m[2]), rest: stderrSoFar.slice(0, m.index + m[1].length) + stderrSoFar.slice(m.index + m[0].length) };
 }
 
+export interface RunMode {
+  /** Run under a pseudo-terminal (for sudo with requiretty): stdout and stderr arrive merged on stdout. */
+  pty?: boolean;
+  /** With pty: a remote file (or /dev/null) that becomes the command's stdin. */
+  stdinFile?: string;
+}
+
 export function runOnSession(
   session: Session,
   argv: readonly string[],
   opts: ExecOptions = {},
   sudo?: SudoOptions,
+  mode: RunMode = {},
 ): Promise<ExecResult> {
   const label = session.label;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
   const nonce = randomBytes(8).toString("hex");
-  const wrapped = sudo ? sudoArgv(argv, nonce) : undefined;
+  const pty = mode.pty === true;
+  const wrapped = sudo ? sudoArgv(argv, nonce, pty ? mode.stdinFile ?? "/dev/null" : undefined) : undefined;
   const { line, pidMarker } = commandLine(wrapped ? wrapped.argv : argv, nonce);
-  const stdin = opts.stdin === undefined ? undefined : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
+  const stdin = pty || opts.stdin === undefined ? undefined
+    : Buffer.isBuffer(opts.stdin) ? opts.stdin : Buffer.from(opts.stdin);
 
-  return session.open({ command: line }).then((channel) => new Promise<ExecResult>((resolve, reject) => {
+  return session.open({ command: line, pty }).then((channel) => new Promise<ExecResult>((resolve, reject) => {
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let pid: number | undefined;
@@ -105,25 +122,26 @@ export function runOnSession(
       // Kill the command's process group on a fresh channel (the error is already reported; this only
       // makes sure nothing keeps running on the host).
       if (killedPid !== undefined && session.alive) {
-        void runOnSession(session, ["kill", "-KILL", "--", `-${killedPid}`], { timeoutMs: 15_000 }, sudo)
+        void runOnSession(session, ["kill", "-KILL", "--", `-${killedPid}`], { timeoutMs: 15_000 }, sudo, { pty })
           .catch(() => undefined);
       }
     }, timeoutMs);
     const unsubLost = session.whenLost((e) => abort(new SshConnectionError(label,
       `${e.message} while running a command; it may or may not have completed`, "lost-during")));
 
-    channel.on("data", (d: Buffer) => out.push(d));
-
+    // The control stream carries our PID line and sudo's words before the command's own output: stderr, or
+    // with a pty the merged stdout.
+    const ctlOut = pty ? out : err;
     const toCommandStderr = (data: Buffer) => {
       if (!sudoPending || !wrapped) {
-        if (data.length > 0) err.push(data);
+        if (data.length > 0) ctlOut.push(data);
         return;
       }
       preamble += data.toString("utf8");
       const s = sudoState(preamble, wrapped.prompt, wrapped.marker);
       if (s.state === "ok") {
         sudoPending = false;
-        if (s.rest) err.push(Buffer.from(s.rest));
+        if (s.rest) ctlOut.push(Buffer.from(s.rest));
         sendStdin();
       } else if (s.state === "prompt") {
         if (sudo?.password === undefined) {
@@ -137,7 +155,7 @@ export function runOnSession(
         }
       }
     };
-    channel.stderr.on("data", (d: Buffer) => {
+    const onControl = (d: Buffer) => {
       if (pid !== undefined) {
         toCommandStderr(d);
         return;
@@ -149,7 +167,14 @@ export function runOnSession(
         beforePid = "";
         toCommandStderr(Buffer.from(found.rest, "latin1"));
       }
-    });
+    };
+    if (pty) {
+      channel.on("data", onControl);
+      channel.stderr.on("data", (d: Buffer) => err.push(d));
+    } else {
+      channel.on("data", (d: Buffer) => out.push(d));
+      channel.stderr.on("data", onControl);
+    }
 
     // The exit status comes with "close" too (ssh2 repeats it there). Rely on that: "exit" can fire before
     // this listener exists, when the whole reply arrives in one read with the channel-open confirmation.
@@ -169,10 +194,8 @@ export function runOnSession(
       if (sudoPending && wrapped) {
         // sudo itself failed (not allowed, no tty, ...): its words are in the preamble.
         const said = tail(preamble.split(wrapped.prompt).join("").trim());
-        const tty = /must have a tty|requiretty/.test(said)
-          ? " (this host's sudoers has requiretty: add \"Defaults:USER !requiretty\" for the connection's user)" : "";
-        abort(new SshConnectionError(label, `sudo on ${label} failed before running the command: ${said}${tty}`,
-          "sudo"));
+        abort(new SshConnectionError(label, `sudo on ${label} failed before running the command: ${said}`,
+          isRequireTty(said) && !pty ? "sudo-tty" : "sudo"));
         return;
       }
       finish(() => resolve({
@@ -186,6 +209,7 @@ export function runOnSession(
     channel.on("error", () => undefined);
 
     const sendStdin = () => {
+      if (pty) return; // a terminal has no end of input; the command reads stdinFile instead
       if (stdin === undefined) {
         channel.end();
         return;

@@ -11,7 +11,7 @@ import type { Duplex } from "stream";
 import { type Connection, type ConnectionInput, type ProxyConnection, connectionLabel, parseConnection }
   from "./connection";
 import { dialWithRetries, hostKeyPolicy } from "./dial";
-import { runOnSession } from "./exec";
+import { type SudoOptions, runOnSession } from "./exec";
 import { verifyHostKey } from "./host-key";
 import { quoteArgv, scriptArgv } from "./quote";
 import { type ExecOptions, type ExecResult, type RemoteHost, type RemoteProcess, ExecError, SshConnectionError }
@@ -106,6 +106,27 @@ async function withSession<T>(conn: Connection, f: (s: Session) => Promise<T>): 
   }
 }
 
+/** Hosts whose sudo requires a terminal (sudoers requiretty), learnt on first refusal. */
+const needsTty = new Set<string>();
+
+/** Stages stdin in a private temp file (as the connection user), since a terminal cannot carry it intact. */
+const STAGE_STDIN = 'umask 077; t=$(mktemp "${TMPDIR:-/tmp}/xen-ha-stdin.XXXXXXXX") && cat > "$t" && printf "%s" "$t"';
+
+async function runWithTty(s: Session, argv: readonly string[], opts: ExecOptions | undefined, sudo: SudoOptions)
+  : Promise<ExecResult> {
+  if (opts?.stdin === undefined) return runOnSession(s, argv, opts, sudo, { pty: true });
+  const staged = await runOnSession(s, ["sh", "-c", STAGE_STDIN], { stdin: opts.stdin, timeoutMs: opts.timeoutMs });
+  const file = staged.stdout;
+  if (staged.code !== 0 || !/^\/[^\n]+$/.test(file)) {
+    throw new ExecError(s.label, ["sh", "-c", STAGE_STDIN], staged);
+  }
+  try {
+    return await runOnSession(s, argv, opts, sudo, { pty: true, stdinFile: file });
+  } finally {
+    await runOnSession(s, ["rm", "-f", "--", file], { timeoutMs: 15_000 }).catch(() => undefined);
+  }
+}
+
 class PooledHost implements RemoteHost {
   readonly label: string;
   constructor(private readonly conn: Connection) {
@@ -118,7 +139,19 @@ class PooledHost implements RemoteHost {
 
   exec(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {
     quoteArgv(argv); // reject bad argv (empty, NUL) before connecting
-    return withSession(this.conn, (s) => runOnSession(s, argv, opts, this.sudo));
+    const sudo = this.sudo;
+    if (!sudo) return withSession(this.conn, (s) => runOnSession(s, argv, opts));
+    return withSession(this.conn, async (s) => {
+      if (!needsTty.has(this.label)) {
+        try {
+          return await runOnSession(s, argv, opts, sudo);
+        } catch (e) {
+          if (!(e instanceof SshConnectionError && e.reason === "sudo-tty")) throw e;
+          needsTty.add(this.label); // sudo refused before running anything: retry the same call with a pty
+        }
+      }
+      return runWithTty(s, argv, opts, sudo);
+    });
   }
 
   async run(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult> {

@@ -129,7 +129,8 @@ export class Session {
 
   private tryOpen(req: ChannelRequest): Promise<ClientChannel> {
     return new Promise<ClientChannel>((resolve, reject) => {
-      const opts: ExecOptions = req.pty ? { pty: { term: "dumb", modes: { ECHO: 0 } } } : {};
+      // No echo (the sudo password), no output processing ("\n" stays "\n").
+      const opts: ExecOptions = req.pty ? { pty: { term: "dumb", modes: { ECHO: 0, OPOST: 0 } } } : {};
       const unsub = this.whenLost(reject);
       this.client.exec(req.command, opts, (err, channel) => {
         unsub();

@@ -1,5 +1,5 @@
 import { spawnSync } from "child_process";
-import { commandLine, sudoArgv, sudoState, takePid } from "../../../provider/ssh/exec";
+import { commandLine, isRequireTty, sudoArgv, sudoState, takePid } from "../../../provider/ssh/exec";
 
 describe("sudo handshake", () => {
   const { argv, prompt, marker } = sudoArgv(["cat", "/etc/shadow"], "0123abcd");
@@ -41,5 +41,20 @@ describe("command line with the PID report", () => {
     expect(takePid("noise\nxen-ha-pid:42:abc\nrest", pidMarker)).toEqual({ pid: 42, rest: "noise\nrest" });
     expect(takePid("xen-ha-pid:42:other\n", pidMarker)).toBeUndefined();
     expect(takePid("xen-ha-pid:4", pidMarker)).toBeUndefined();
+  });
+});
+
+describe("requiretty", () => {
+  it("recognises sudo's refusals without a terminal", () => {
+    expect(isRequireTty("sudo: sorry, you must have a tty to run sudo")).toBe(true);
+    expect(isRequireTty("sudo: no tty present and no askpass program specified")).toBe(true);
+    expect(isRequireTty("xenha is not in the sudoers file.")).toBe(false);
+  });
+
+  it("with a pty, the command reads a staged file instead of the terminal, which is removed after", () => {
+    const { argv } = sudoArgv(["cat"], "n", "/tmp/xen-ha-stdin.abc");
+    expect(argv.slice(-3)).toEqual(["sh", "/tmp/xen-ha-stdin.abc", "cat"]);
+    expect(argv.join(" ")).toContain('"$@" < "$f"');
+    expect(argv.join(" ")).toContain('rm -f -- "$f"');
   });
 });
