@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { containsUnknown } from "./unknown";
+import { containsUnknown, UNKNOWN as UNKNOWN_VALUE } from "./unknown";
 import { formatPath, valuesAlong, type PropertyPath } from "./path";
 import { sanitizeProps, type Plain } from "./sanitize";
 import { sameValue } from "./diff";
@@ -58,8 +58,44 @@ export function checkInputs(schema: z.ZodType, news: unknown): CheckResult {
       .filter((issue) => issue.code === "unrecognized_keys" || !touchesUnknown(raw, issue.path))
       .flatMap((issue) => toFailures(raw, issue)),
   );
-  // Unknowns only: keep the user's values as they are; the real check runs again at `up` with known values.
-  return { inputs: sanitizeProps(raw).value, failures };
+  // Some values are unknown (preview): fill in defaults wherever the known parts allow, so that diff compares
+  // like with like (a missing default would look like a change, even a replacement); the real check runs again
+  // at `up` with known values.
+  return { inputs: sanitizeProps(fillDefaults(schema, raw)).value, failures };
+}
+
+/**
+ * The parsed value where the schema accepts it; otherwise, inside objects and arrays that hold unknown values,
+ * field by field, so that every known part still gets its defaults. Unparsable known parts stay as given.
+ */
+export function fillDefaults(schema: z.ZodType, value: unknown): unknown {
+  if (value === UNKNOWN_VALUE) return value;
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  if (!containsUnknown(value)) return value;
+  const inner = unwrap(schema);
+  const shape = (inner as { shape?: Record<string, z.ZodType> }).shape;
+  if (shape && value !== null && typeof value === "object" && !Array.isArray(value)) {
+    const out: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const [key, sub] of Object.entries(shape)) {
+      const v = fillDefaults(sub, out[key]);
+      if (v === undefined) delete out[key];
+      else out[key] = v;
+    }
+    return out;
+  }
+  const element = (inner as { element?: z.ZodType }).element;
+  if (element && Array.isArray(value)) return value.map((v) => fillDefaults(element, v));
+  return value;
+}
+
+/** Through optional/nullable/default wrappers to the schema that describes a present value. */
+function unwrap(schema: z.ZodType): z.ZodType {
+  let current = schema as z.ZodType & { unwrap?: () => z.ZodType };
+  for (let i = 0; i < 10 && typeof current.unwrap === "function" && !("shape" in current) && !("element" in current); i++) {
+    current = current.unwrap() as typeof current;
+  }
+  return current;
 }
 
 /** Parses inputs that already passed `check`; a failure here means the engine sent something check never saw. */

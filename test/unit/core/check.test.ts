@@ -108,3 +108,14 @@ test("a schema that does not accept its own output is reported as a bug instead 
   const normalizing = z.object({ host: z.string().trim().toLowerCase() });
   expect(checkInputs(normalizing, { host: " Node1 " })).toEqual({ inputs: { host: "node1" }, failures: [] });
 });
+
+test("with unknowns, the known parts still get their defaults, so preview diffs compare like with like", () => {
+  const r = checkInputs(schema, { connection: { host: "node1" }, path: UNKNOWN, clients: [{ host: "a", options: UNKNOWN }] });
+  expect(r.failures).toEqual([]);
+  expect(r.inputs).toEqual({ connection: { host: "node1", port: 22 }, path: UNKNOWN, clients: [{ host: "a", options: UNKNOWN }] });
+  const nested = checkInputs(schema, { ...good, connection: { host: UNKNOWN } });
+  expect(nested.inputs.connection).toEqual({ host: UNKNOWN, port: 22 });
+  const withOptional = z.object({ ssl: z.object({ port: z.number().default(8003), keyFile: z.string() }).optional(), x: z.string() });
+  expect(checkInputs(withOptional, { ssl: { keyFile: UNKNOWN }, x: "y" }).inputs).toEqual({ ssl: { port: 8003, keyFile: UNKNOWN }, x: "y" });
+  expect(checkInputs(withOptional, { x: UNKNOWN }).inputs).toEqual({ x: UNKNOWN });
+});
