@@ -104,6 +104,14 @@ export async function applyTrust(
       knownHostsAdded: [...new Set([...(prior?.knownHostsAdded ?? []), ...plan.knownHostsAdded])],
       sshConfigAdded: (prior?.sshConfigAdded ?? false) || plan.sshConfig !== null,
       sshCommand: sshCommand(keyPath),
+      createdFiles: [
+        ...new Set([
+          ...(prior?.createdFiles ?? []),
+          ...(plan.authorizedKeys !== null && state.authorizedKeys === null ? [`target:${plan.authorizedKeysFile}`] : []),
+          ...(plan.knownHosts !== null && state.source.knownHosts === null ? ["source:/root/.ssh/known_hosts"] : []),
+          ...(plan.sshConfig !== null && state.source.sshConfig === null ? ["source:/root/.ssh/config"] : []),
+        ]),
+      ],
     };
     if (plan.errors.length > 0) {
       if (keyCreated && !prior?.keyCreated) await run(src, 'rm -f -- "$1" "$1.pub"', [keyPath], timeoutMs);
@@ -148,13 +156,20 @@ export async function removeTrust(src: RemoteHost, tgt: RemoteHost, i: XlMigrati
     const { ak } = await gatherFacts(tgt, { ak: fileProbe(akFile) }, { timeoutMs });
     const s = await gatherFacts(src, { kh: fileProbe("/root/.ssh/known_hosts"), sc: fileProbe("/root/.ssh/config") }, { timeoutMs });
     const r = planRemoval(i, o, { authorizedKeys: ak, knownHosts: s.kh, sshConfig: s.sc });
+    const created = new Set(o.createdFiles ?? []);
+    // a file this resource created and that holds nothing else goes; otherwise the other lines stay
+    const put = async (h: RemoteHost, side: string, path: string, content: string) => {
+      if (content === "" && created.has(`${side}:${path}`)) await run(h, 'rm -f -- "$1"', [path], timeoutMs);
+      // removal is the exact inverse of the addition, whose own write kept the backup
+      else await writeFileAtomic(h, path, content, { timeoutMs, backup: false });
+    };
     if (r.authorizedKeys !== null) {
       ctx.log.info(`removing the key from ${akFile} on ${i.target.host}`);
-      await writeFileAtomic(tgt, akFile, r.authorizedKeys, { timeoutMs });
+      await put(tgt, "target", akFile, r.authorizedKeys);
     }
     if (r.removeWrapper) await run(tgt, 'rm -f -- "$1"', [o.wrapperPath], timeoutMs);
-    if (r.knownHosts !== null) await writeFileAtomic(src, "/root/.ssh/known_hosts", r.knownHosts, { timeoutMs });
-    if (r.sshConfig !== null) await writeFileAtomic(src, "/root/.ssh/config", r.sshConfig, { timeoutMs });
+    if (r.knownHosts !== null) await put(src, "source", "/root/.ssh/known_hosts", r.knownHosts);
+    if (r.sshConfig !== null) await put(src, "source", "/root/.ssh/config", r.sshConfig);
     if (r.removeKey) {
       ctx.log.info(`removing the migration key ${o.privateKeyPath} from ${i.source.host}`);
       await run(src, 'rm -f -- "$1" "$1.pub"', [o.privateKeyPath], timeoutMs);

@@ -19,7 +19,7 @@ export interface XlMigrationTrustArgs {
 const OUTPUTS = [
   "source", "target", "targetAddress", "sourceAddresses", "keyPath", "sshClientConfig", "authorizedKeysPath", "timeoutSeconds",
   "privateKeyPath", "publicKey", "keyCreated", "authorizedKeysFile", "authorizedLine", "wrapperPath", "wrapperInstalled",
-  "fromAddresses", "knownHostsAdded", "sshConfigAdded", "sshCommand", "drift",
+  "fromAddresses", "knownHostsAdded", "sshConfigAdded", "createdFiles", "sshCommand", "drift",
 ] as const;
 
 /** SSH trust for `xl migrate` from one host to another, restricted to migrate-receive. See docs/resources/xl-migration-trust.md. */

@@ -92,6 +92,8 @@ export interface XlMigrationTrustObserved {
   knownHostsAdded: string[];
   /** Whether this resource added the ssh_config block on the source. */
   sshConfigAdded: boolean;
+  /** Files this resource created (`target:PATH` / `source:PATH`): delete removes them when they end up empty. */
+  createdFiles: string[];
   /** `xl migrate -s` command words that use the key without ssh_config (for LiveMigration's migration.sshCommand). */
   sshCommand: string[];
   /** Problems found by read (key gone, line changed, host key changed); empty when in place. */
