@@ -82,7 +82,11 @@ function pulumiUp(test01Host: string): Pick<RunResult, "steps" | "wallMs" | "ok"
 async function main(): Promise<number> {
   const started = Date.now();
   say(`lab "${lab}" up`);
-  run(process.execPath, [path.join(repo, "build", "lab", "cli.js"), "up"]);
+  // The same start as the lab tests' (it installs the lab's Debian packages first when they are missing).
+  process.env.XENHA_LAB = lab;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  await (require(path.join(repo, "test", "support", "lab-setup.js")) as () => Promise<void>)();
+  run(process.execPath, [path.join(repo, "build", "lab", "cli.js"), "status"]);
   const inv = loadInventory(lab);
   await seedNode1();
   const cli = hasPulumiCli();
@@ -107,7 +111,8 @@ async function main(): Promise<number> {
 }
 
 function report(runs: [string, Pick<RunResult, "steps" | "wallMs" | "ok" | "errors" | "outputs">][], started: number, toolstack: string): number {
-  const last = runs[runs.length - 1]![1];
+  // A failed run has no outputs: report the last run that has them.
+  const last = [...runs].reverse().find(([, r]) => Object.keys(r.outputs).length > 0)?.[1] ?? runs[runs.length - 1]![1];
   const lines = ["", `== summary (lab "${lab}", toolstack ${toolstack})`];
   for (const [title, r] of runs) lines.push(...runSection(title, r, hosts));
   lines.push(`test01 runs on: ${String(last.outputs.test01Host ?? "unknown")}`);

@@ -175,6 +175,36 @@ function redactedOutputs(wire: Props): Props {
 export async function run(operation: Operation, opts: RunOptions): Promise<RunResult> {
   const started = Date.now();
   const s = openSession(opts);
+  const unlock = lockState(s.stateFile);
+  try {
+    return await runLocked(operation, opts, s, started);
+  } finally {
+    unlock();
+  }
+}
+
+/** One run per state file at a time: a lock file beside it, naming the process that holds it. */
+export function lockState(stateFile: string): () => void {
+  const lock = `${stateFile}.lock`;
+  fs.mkdirSync(path.dirname(lock), { recursive: true });
+  try {
+    fs.writeFileSync(lock, `${process.pid}\n`, { flag: "wx" });
+  } catch {
+    const pid = Number(fs.readFileSync(lock, "utf8").trim());
+    let alive = false;
+    try {
+      process.kill(pid, 0);
+      alive = true;
+    } catch {
+      // no such process: a lock left by a killed run
+    }
+    if (alive) throw new Error(`another run (pid ${pid}) is using ${stateFile}; wait for it to finish`);
+    fs.writeFileSync(lock, `${process.pid}\n`);
+  }
+  return () => fs.rmSync(lock, { force: true });
+}
+
+async function runLocked(operation: Operation, opts: RunOptions, s: Session, started: number): Promise<RunResult> {
   const current = new Map(s.state.resources.map((r) => [r.urn, r]));
   const steps: StepRecord[] = [];
   const errors: string[] = [];

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "../../../provider/runner/cli";
+import { lockState } from "../../../provider/runner/engine";
 import { loadProject, loadStackConfig, stateFileFor } from "../../../provider/runner/config";
 import { makeUrn } from "../../../provider/runner/monitor";
 import { Redactor, SecretBox, unwrapSecrets, wireSecret, containsWireSecret } from "../../../provider/runner/secrets";
@@ -162,5 +163,22 @@ describe("project, stack config and arguments", () => {
     expect(makeUrn("s", "p", comp, "pulumi-nodejs:dynamic:NfsMount", "m")).toBe(
       "urn:pulumi:s::p::xen-ha:index:XenHaCluster$pulumi-nodejs:dynamic:NfsMount::m",
     );
+  });
+});
+
+describe("lockState", () => {
+  it("admits one run per state file and takes over a lock left by a dead process", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "runner-lock-"));
+    const file = path.join(tmp, "s.json");
+    const unlock = lockState(file);
+    fs.writeFileSync(`${file}.lock`, `${process.ppid}\n`); // held by a live process
+    expect(() => lockState(file)).toThrow(/another run \(pid \d+\) is using/);
+    fs.writeFileSync(`${file}.lock`, "999999999\n"); // no such process
+    const again = lockState(file);
+    expect(fs.readFileSync(`${file}.lock`, "utf8").trim()).toBe(String(process.pid));
+    again();
+    unlock();
+    expect(fs.existsSync(`${file}.lock`)).toBe(false);
+    fs.rmSync(tmp, { recursive: true });
   });
 });
