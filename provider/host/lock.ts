@@ -25,20 +25,24 @@ export interface HostLockOptions {
 const EXIT_BUSY = 75;
 const EXIT_NO_FLOCK = 69;
 
+// Runs as the connection user (never through sudo): /run/lock is world-writable on Debian; on hosts where
+// neither lock folder is writable by that user, /tmp is used. The file is created world-writable so that
+// root and a sudo user share one lock; it is opened read-only for flock (no O_CREAT, which
+// fs.protected_regular refuses on other users' files in sticky folders), and the holder note is best effort.
 const LOCK_SCRIPT = `PATH=$PATH:/sbin:/usr/sbin:/usr/bin:/bin
 command -v flock >/dev/null 2>&1 || { echo "flock(1) is not installed (util-linux)" >&2; exit ${EXIT_NO_FLOCK}; }
-dir=/run/lock
-[ -d "$dir" ] && [ -w "$dir" ] || dir=/var/lock
+for dir in /run/lock /var/lock /tmp; do [ -d "$dir" ] && [ -w "$dir" ] && break; done
 f="$dir/xen-ha-$1.lock"
-exec 9>>"$f" || exit 1
+[ -e "$f" ] || (umask 0; : >> "$f") 2>/dev/null
+exec 9<"$f" || exit 1
 if ! flock -w "$2" 9; then
   echo "held by: $(cat -- "$f" 2>/dev/null)" >&2
   exit ${EXIT_BUSY}
 fi
-printf '%s\\n' "$3" > "$f"
+printf '%s\\n' "$3" 2>/dev/null > "$f"
 echo "locked $f"
 cat >/dev/null
-: > "$f"
+: 2>/dev/null > "$f"
 `;
 
 const NAME = /^[A-Za-z0-9_.-]+$/;

@@ -164,10 +164,8 @@ class PooledHost implements RemoteHost {
     return this.exec(scriptArgv(body, args), opts);
   }
 
+  /** Runs as the connection user, never through sudo (a held process has no place for sudo's handshake). */
   async spawn(argv: readonly string[]): Promise<RemoteProcess> {
-    if (this.sudo) {
-      throw new Error(`spawn with sudo is not supported (${this.label}); connect as root or use exec`);
-    }
     const command = quoteArgv(argv);
     return withSession(this.conn, async (s) => {
       const channel = await s.open({ command });

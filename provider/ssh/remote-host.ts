@@ -37,7 +37,10 @@ export interface RemoteHost {
   run(argv: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
   /** Runs `sh -c BODY sh ARGS...`: BODY is a constant script of ours; user values only go in ARGS. Like exec. */
   script(body: string, args: readonly string[], opts?: ExecOptions): Promise<ExecResult>;
-  /** Starts argv and returns at once; no timeout. Optional so that test doubles need not provide it. */
+  /**
+   * Starts argv as the connection user (never through sudo) and returns at once; no timeout. Optional so
+   * that test doubles need not provide it.
+   */
   spawn?(argv: readonly string[]): Promise<RemoteProcess>;
 }
 

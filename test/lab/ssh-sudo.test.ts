@@ -3,11 +3,12 @@
  * password, no sudo rights, and sudoers "requiretty" (a pty is used, stdin is staged in a file).
  */
 import { existsSync } from "fs";
+import { HostLockError, withHostLock } from "../../provider/host/lock";
 import { readFile } from "../../provider/host/read-file";
 import { writeFileAtomic } from "../../provider/host/write-file";
 import { closeAll, connect } from "../../provider/ssh/pool";
 import { type RemoteHost, SshConnectionError } from "../../provider/ssh/remote-host";
-import { conn, hostFile, inv } from "./ssh-support";
+import { conn, eventually, hostFile, inv } from "./ssh-support";
 
 jest.setTimeout(120_000);
 const node1 = inv.hosts.node1;
@@ -113,5 +114,22 @@ describeIfSudo("sudo", () => {
     expect(hostFile(node1, "/etc/xenha-sudo-tty.conf")).toBe("tty write\n");
     // no staged stdin is left behind
     expect((await root.run(["sh", "-c", "ls /tmp | grep -c '^xen-ha-stdin' || true"])).stdout.trim()).toBe("0");
+  });
+
+  test("the host lock is shared between root and a sudo user", async () => {
+    const h = await as("xenha-nopw", {});
+    await root.run(["rm", "-f", "/run/lock/xen-ha-mixed.lock"]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const byRoot = withHostLock(root, "mixed", () => held, { description: "root's run" });
+    const note = await eventually(() => readFile(root, "/run/lock/xen-ha-mixed.lock"), (t) => (t ?? "").includes("root's run"));
+    expect(note).toContain("root's run");
+    const e = await withHostLock(h, "mixed", async () => "ran", { timeoutMs: 1000 }).catch((err: Error) => err);
+    expect(e).toBeInstanceOf(HostLockError);
+    expect(String(e)).toContain("root's run");
+    release();
+    await byRoot;
+    expect(await withHostLock(h, "mixed", async () => "ran")).toBe("ran");
+    expect(await withHostLock(root, "mixed", async () => "ran again")).toBe("ran again");
   });
 });
