@@ -6,8 +6,9 @@
  */
 import { connect } from "../../ssh/pool";
 import { withHostLock } from "../../host/lock";
-import { defineResource, diffFields, inputFields, mergeDiffs, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
 import { applyExportSteps, EXPORT_LOCK, gatherExportFacts } from "./apply";
+import { withDrift } from "./drift";
 import type { ExportFacts } from "./facts";
 import { observeExport, planExport, planExportDelete } from "./plan";
 import { exportId, nfsExportInputsSchema, type NfsExportInputs, type NfsExportObserved, type NfsExportOutputs } from "./schema";
@@ -57,9 +58,7 @@ export const impl = defineResource<NfsExportInputs, NfsExportOutputs>({
       replaceOn: ["connection.host", "connection.port", "path"],
       ignore: ["timeoutSeconds"],
     });
-    // read reports drift (a hand edit, a stopped service...): the next up converges it.
-    const drift = (olds.drift ?? []).length > 0 ? { changes: true, replaces: [], deleteBeforeReplace: false, diffs: ["drift"] } : fields;
-    return mergeDiffs(fields, drift);
+    return withDrift(fields, olds.drift);
   },
 
   // Preview and up: refuse before anything runs (missing directory, no NFS server, no exportfs).

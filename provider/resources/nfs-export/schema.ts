@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
-import { absolutePath, optionWord } from "./fields";
+import { absolutePath, optionWord, seconds } from "./fields";
 
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
@@ -139,12 +139,7 @@ export const nfsExportInputsSchema = z.strictObject({
       "The NFS server's service name. Default: found on the host: `nfs-server` or `nfs-kernel-server` on " +
         "systemd, `nfs` (RHEL/OL/CentOS) or `nfs-kernel-server` (Debian) on SysV init.",
     ),
-  timeoutSeconds: z
-    .number({ error: "must be a number of seconds" })
-    .int("must be a whole number of seconds")
-    .min(5, "must be at least 5 seconds")
-    .max(3600, "must be at most 3600 seconds")
-    .default(120)
+  timeoutSeconds: seconds(5, 3600, 120)
     .describe("Time limit for each remote step (reading facts, writing, exportfs, service start)."),
 });
 

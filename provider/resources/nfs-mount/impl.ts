@@ -8,9 +8,10 @@
  */
 import { connect } from "../../ssh/pool";
 import { withHostLock } from "../../host/lock";
-import { defineResource, diffFields, inputFields, mergeDiffs, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
 import type { RemoteHost } from "../../ssh/remote-host";
 import { applyMountSteps, gatherMountFacts, MOUNT_LOCK, MountStepError } from "./apply";
+import { withDrift } from "../nfs-export/drift";
 import type { MountFacts } from "./facts";
 import { observeMount, planMount, planMountDelete } from "./plan";
 import { nfsMountId, nfsMountInputsSchema, type NfsMountInputs, type NfsMountObserved, type NfsMountOutputs } from "./schema";
@@ -73,8 +74,7 @@ export const impl = defineResource<NfsMountInputs, NfsMountOutputs>({
       deleteBeforeReplace: true,
       ignore: ["timeoutSeconds", "probeTimeoutSeconds", "carryTimeoutSeconds"],
     });
-    const drift = (olds.drift ?? []).length > 0 ? { changes: true, replaces: [], deleteBeforeReplace: false, diffs: ["drift"] } : fields;
-    return mergeDiffs(fields, drift);
+    return withDrift(fields, olds.drift);
   },
 
   // Preview and up: refuse before anything runs (non-empty mount point, another source mounted...).

@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
-import { absolutePath, optionWord, serverName } from "../nfs-export/fields";
+import { absolutePath, optionWord, seconds, serverName } from "../nfs-export/fields";
 
 /** The runbook's fstab options (step 2): `hard,rw,rsize=32768,wsize=32768`. */
 export const RUNBOOK_MOUNT_OPTIONS = ["hard", "rw", "rsize=32768", "wsize=32768"];
@@ -87,29 +87,14 @@ export const nfsMountInputsSchema = z.strictObject({
         "false (default) stops with an error naming it; true unmounts it (refused while in use) and mounts " +
         "this export instead.",
     ),
-  probeTimeoutSeconds: z
-    .number({ error: "must be a number of seconds" })
-    .int("must be a whole number of seconds")
-    .min(1, "must be at least 1 second")
-    .max(120, "must be at most 120 seconds")
-    .default(5)
+  probeTimeoutSeconds: seconds(1, 120, 5)
     .describe(
       "Time limit for each look at the mount point (stat, listing). A `hard` mount whose server is gone " +
         "blocks such calls forever; after this limit the mount is reported as not responding instead.",
     ),
-  timeoutSeconds: z
-    .number({ error: "must be a number of seconds" })
-    .int("must be a whole number of seconds")
-    .min(5, "must be at least 5 seconds")
-    .max(86400, "must be at most 86400 seconds")
-    .default(120)
+  timeoutSeconds: seconds(5, 86400, 120)
     .describe("Time limit for each mount, remount, unmount and file write."),
-  carryTimeoutSeconds: z
-    .number({ error: "must be a number of seconds" })
-    .int("must be a whole number of seconds")
-    .min(10, "must be at least 10 seconds")
-    .max(86400, "must be at most 86400 seconds")
-    .default(3600)
+  carryTimeoutSeconds: seconds(10, 86400, 3600)
     .describe("Time limit for carrying existing content onto the share (copy and verify); large images take time."),
 });
 
