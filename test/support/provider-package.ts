@@ -12,6 +12,7 @@
  *   racing other people's `npm run build`.
  * Test-only resource kinds (test/support/probes/*.ts) are transpiled into node_modules/xenha-test-probes.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -78,9 +79,19 @@ export function buildProviderPackage(opts: PackageOptions = {}): ProviderPackage
   return { dir, source, note, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Folders of test runs that were killed before they could clean up (older than six hours). */
+/** Folders of test runs that were killed before they could clean up (older than six hours), stale cache entries. */
 function removeLeftovers(): void {
   const limit = Date.now() - 6 * 3600_000;
+  if (fs.existsSync(CACHE_DIR)) {
+    for (const name of fs.readdirSync(CACHE_DIR)) {
+      const p = path.join(CACHE_DIR, name);
+      try {
+        if (fs.statSync(p).mtimeMs < limit - 42 * 3600_000) fs.rmSync(p, { force: true });
+      } catch {
+        // removed meanwhile
+      }
+    }
+  }
   for (const name of fs.readdirSync(os.tmpdir())) {
     if (!name.startsWith("xenha-provider-")) continue;
     const p = path.join(os.tmpdir(), name);
@@ -113,19 +124,38 @@ function walk(dir: string): string[] {
   });
 }
 
+const TRANSPILE_OPTIONS: ts.CompilerOptions = {
+  module: ts.ModuleKind.CommonJS,
+  target: ts.ScriptTarget.ES2022,
+  esModuleInterop: true,
+  sourceMap: false,
+  inlineSourceMap: true,
+};
+/** Transpiled files by content hash, shared by test runs (transpiling all of provider/ takes seconds). */
+const CACHE_DIR = path.join(os.tmpdir(), "xenha-transpile-cache");
+
 function transpileTree(from: string, to: string): void {
-  const options: ts.CompilerOptions = {
-    module: ts.ModuleKind.CommonJS,
-    target: ts.ScriptTarget.ES2022,
-    esModuleInterop: true,
-    sourceMap: false,
-    inlineSourceMap: true,
-  };
+  fs.mkdirSync(CACHE_DIR, { recursive: true });
   for (const src of walk(from)) {
     const out = path.join(to, path.relative(from, src).replace(/\.ts$/, ".js"));
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    const { outputText } = ts.transpileModule(fs.readFileSync(src, "utf8"), { compilerOptions: options, fileName: src });
-    fs.writeFileSync(out, outputText);
+    fs.writeFileSync(out, transpileCached(src));
+  }
+}
+
+function transpileCached(src: string): string {
+  const text = fs.readFileSync(src, "utf8");
+  const key = crypto.createHash("sha256").update(`${ts.version}\0${JSON.stringify(TRANSPILE_OPTIONS)}\0${src}\0${text}`).digest("hex");
+  const cached = path.join(CACHE_DIR, `${key}.js`);
+  try {
+    return fs.readFileSync(cached, "utf8");
+  } catch {
+    const { outputText } = ts.transpileModule(text, { compilerOptions: TRANSPILE_OPTIONS, fileName: src });
+    // write-then-rename: a concurrent run never reads half a file
+    const tmp = `${cached}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, outputText);
+    fs.renameSync(tmp, cached);
+    return outputText;
   }
 }
 
