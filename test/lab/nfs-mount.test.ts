@@ -85,7 +85,7 @@ afterAll(async () => {
   for (const h of [nfs, node1, node2, observer]) {
     const c = ssh[h.name];
     if (!c) continue;
-    if (h !== nfs) await c.sh("xm destroy test01 >/dev/null 2>&1; rm -f /etc/xen/test01; grep -q ' /data ' /proc/self/mountinfo && umount /data; true");
+    if (h !== nfs) await c.sh("xm destroy test01 >/dev/null 2>&1; xm destroy test02 >/dev/null 2>&1; rm -f /etc/xen/test01 /etc/xen/test02; grep -q ' /data ' /proc/self/mountinfo && umount /data; true");
     await c.sh("cat > /etc/fstab; rm -f /etc/fstab.xen-ha-*; find /data -mindepth 1 -delete 2>/dev/null; true", [], originalFstab[h.name]);
     c.close();
   }
@@ -158,6 +158,23 @@ describe("NfsMount on the lab's Xen hosts", () => {
     expect(await md5(nfs, "/data/test01.img")).toBe(shared);
     expect(await fstabState(node2)).toBe(fstab);
     expect(await asideLeft(node2)).toBe("0\n");
+  });
+
+  test("carry refuses to move the disk image of a running domain, naming it", async () => {
+    const local = await md5(node2, "/data/test01.img");
+    await sh(node2, "cat > /etc/xen/test02", [], 'name = "test02"\nmemory = 64\ndisk = [ "file:/data/test01.img,xvda,w" ]\nvif = [ "bridge=xenbr0" ]\n');
+    expect(await sh(node2, "xm create test02")).toContain("Started domain test02");
+    try {
+      const r = server.resource(mountProvider);
+      const e = await expectFailure(r.up(mountInputs(node2, { existingContent: "carry" })));
+      expect(e.details).toContain("refusing to move the content of /data");
+      expect(e.details).toContain("domain test02 (disk /data/test01.img)");
+      expect(r.state).toBeUndefined();
+      expect(await mountLine(node2)).toBe("");
+      expect(await md5(node2, "/data/test01.img")).toBe(local);
+    } finally {
+      await sh(node2, "xm destroy test02; rm -f /etc/xen/test02");
+    }
   });
 
   test("converges a messy fstab to one line; node2 sees a file written through node1; observer is refused", async () => {
