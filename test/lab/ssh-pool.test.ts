@@ -103,3 +103,22 @@ test("the pool reached by package name is this same pool (what serialized provid
   await (await byName.connect(conn(node1))).run(["true"]);
   expect(acceptedConnections(node1) - before).toBe(1);
 });
+
+test("a server allowing fewer sessions than 10 (MaxSessions 2) is detected: channels wait instead of failing", async () => {
+  const root = await connect(conn(node1));
+  // A second sshd inside node1 with MaxSessions 2, same host key and authorized keys.
+  const start = await root.run(["sh", "-c",
+    '/usr/sbin/sshd -o Port=2222 -o MaxSessions=2 -o PidFile=/run/sshd-2222.pid -E /var/log/auth-2222.log && echo started']);
+  expect(start.stdout).toBe("started\n");
+  try {
+    const h = await eventually(() => connect(conn(node1, { port: 2222 })).catch((e: Error) => e),
+      (v) => !(v instanceof Error));
+    if (h instanceof Error) throw h;
+    const rs = await Promise.all(Array.from({ length: 12 }, (_, i) => h.run(["sh", "-c", 'sleep 0.2; echo "$1"', "sh", String(i)])));
+    expect(rs.map((r) => r.stdout.trim())).toEqual(Array.from({ length: 12 }, (_, i) => String(i)));
+    const log = await root.run(["cat", "/var/log/auth-2222.log"]);
+    expect(log.stdout.match(/^Accepted publickey/gm)).toHaveLength(1);
+  } finally {
+    await root.exec(["sh", "-c", 'kill "$(cat /run/sshd-2222.pid)"; rm -f /var/log/auth-2222.log']);
+  }
+});
