@@ -208,9 +208,32 @@ export function connectionDoc(repo: string): ResourceDoc {
   };
 }
 
+/** A component's argument and output interfaces (`...Args`, `...State`), from their JSDoc. */
+export function componentDocs(repo: string): ResourceDoc[] {
+  const root = path.join(repo, "provider", "components");
+  const docs: ResourceDoc[] = [];
+  for (const file of fs.readdirSync(root).sort()) {
+    const src = path.join(root, file);
+    const text = fs.readFileSync(src, "utf8");
+    const kind = /export class (\w+) extends pulumi\.ComponentResource/.exec(text)?.[1];
+    if (!kind) continue;
+    const names = [...text.matchAll(/export interface (\w+(Args|State))\b/g)].map((m) => m[1]!);
+    const main = `${kind}Args`;
+    names.sort((a, b) => (a === main ? -1 : b === main ? 1 : 0));
+    const parts = names.map((n) => {
+      const rows = interfaceRows(src, n) ?? [];
+      const lines = [`### \`${n}\``, "", "| property | type | required | description |", "|---|---|---|---|"];
+      for (const r of rows) lines.push(`| \`${r.name}\` | \`${cell(r.type)}\` | ${r.required ? "yes" : "no"} | ${cell(r.description)} |`);
+      return lines.join("\n");
+    });
+    docs.push({ folder: file.replace(/\.ts$/, ""), kind, file: path.join(repo, "docs", "components", file.replace(/\.ts$/, ".md")), content: parts.join("\n\n") });
+  }
+  return docs;
+}
+
 /** Every generated page: [file, full new content]. */
 export function renderAll(repo: string): [string, string][] {
-  return [connectionDoc(repo), ...resourceDocs(repo)].map((d) => {
+  return [connectionDoc(repo), ...resourceDocs(repo), ...componentDocs(repo)].map((d) => {
     const existing = fs.existsSync(d.file) ? fs.readFileSync(d.file, "utf8") : null;
     return [d.file, mergePage(existing, d.kind === "connection" ? "The `connection` input" : d.kind, d.content)];
   });

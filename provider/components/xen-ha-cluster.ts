@@ -18,6 +18,7 @@ import { checkNodes, configMismatch, exportClients, migrationPairs, relocationHo
 export interface XenHaNodeArgs {
   /** Your name for the node (`node1`): used in resource names, `desiredHost` and the outputs. */
   name: string;
+  /** How the resources reach the node over SSH (docs/resources/connection.md). */
   connection: pulumi.Input<ConnectionInput>;
   /** Address the other nodes use to reach this one for migration (runbook: 192.168.233.150). */
   migrationAddress: pulumi.Input<string>;
@@ -32,34 +33,60 @@ export interface XenHaDomainArgs {
   desiredHost: pulumi.Input<string>;
   /** Start it on desiredHost when it runs nowhere (LiveMigration's startIfStopped). Default false. */
   startIfStopped?: pulumi.Input<boolean>;
+  /** How to migrate (LiveMigration's `migration`: live, port, ssl, ssh command, timeout). */
   migration?: LiveMigrationArgs["migration"];
+  /** Who pings the guest during a migration, to measure downtime (LiveMigration's `probe`). */
   probe?: LiveMigrationArgs["probe"];
+  /** Failover from a dead node, with explicit fencing confirmation (LiveMigration's `failover`). */
   failover?: LiveMigrationArgs["failover"];
 }
 
+/** The NFS server and its export (runbook step 1). */
+export interface XenHaNfsArgs {
+  /** How NfsExport reaches the server over SSH (docs/resources/connection.md). */
+  connection: pulumi.Input<ConnectionInput>;
+  /** The server's address as the nodes reach it (runbook: 10.10.10.30): the mount source is ADDRESS:PATH. */
+  address: pulumi.Input<string>;
+  /** Exported directory (runbook: /data). */
+  path: string;
+  /** Options of each node's client entry in /etc/exports. Default rw, sync, no_root_squash, no_subtree_check. */
+  exportOptions?: string[];
+}
+
+/** The share on every node (runbook steps 2-3); see NfsMount for the details. */
+export interface XenHaMountArgs {
+  /** Default: the export's path. */
+  mountPoint?: string;
+  /** Default nfs. */
+  fsType?: "nfs" | "nfs4";
+  /** Default: the runbook's hard, rw, rsize=32768, wsize=32768 (NfsMount's default). */
+  options?: string[];
+  /** Files already at a node's mount point: `refuse` (default) or `carry` them onto the share, checksummed. */
+  existingContent?: "refuse" | "carry";
+}
+
+/** xm only: xend's relocation server on every node (runbook step 5). */
+export interface XenHaRelocationArgs {
+  /** Relocation port. Default 8002. */
+  port?: number;
+  /** Address xend listens on. Default '' (all addresses). */
+  address?: string;
+  /** Allowed besides the other nodes' migration addresses (exact names or addresses). Default none. */
+  extraHostsAllow?: string[];
+}
+
 export interface XenHaClusterArgs {
+  /** `xm` (xend: relocation server) or `xl` (SSH trust between the nodes' root accounts). */
   toolstack: "xm" | "xl";
-  nfs: {
-    connection: pulumi.Input<ConnectionInput>;
-    /** The server's address as the nodes reach it (runbook: 10.10.10.30). */
-    address: pulumi.Input<string>;
-    /** Exported directory (runbook: /data). */
-    path: string;
-    /** Options for each node's client entry. Default rw, sync, no_root_squash, no_subtree_check. */
-    exportOptions?: string[];
-  };
+  /** The NFS server and its export. */
+  nfs: XenHaNfsArgs;
+  /** The Xen hosts, two or more. */
   nodes: XenHaNodeArgs[];
-  mount?: {
-    /** Default: the export path. */
-    mountPoint?: string;
-    fsType?: "nfs" | "nfs4";
-    /** Default: the runbook's hard, rw, rsize=32768, wsize=32768 (NfsMount's default). */
-    options?: string[];
-    /** What to do with files already at the mount point (NfsMount's existingContent). Default refuse. */
-    existingContent?: "refuse" | "carry";
-  };
-  /** xm only: xend's relocation server. hostsAllow is the other nodes' migration addresses plus `extraHostsAllow`. */
-  relocation?: { port?: number; address?: string; extraHostsAllow?: string[] };
+  /** How every node mounts the share. */
+  mount?: XenHaMountArgs;
+  /** xm only: the relocation server's settings. */
+  relocation?: XenHaRelocationArgs;
+  /** The domains placed on the nodes, each with the same config file on every node. */
   domains: XenHaDomainArgs[];
 }
 
