@@ -6,7 +6,8 @@
  */
 import { makeProvider } from "../../provider/core/provider";
 import { loadInventory, toConnection, type LabHost } from "../../lab/inventory";
-import { ProviderCallError, ProviderServer } from "../support/provider-harness";
+import { execFileSync } from "node:child_process";
+import { CheckFailedError, ProviderCallError, ProviderServer } from "../support/provider-harness";
 import { LabSsh } from "./lab-ssh";
 
 const inv = loadInventory();
@@ -60,8 +61,27 @@ afterAll(async () => {
   }
 });
 
+/** Established TCP connections to the host's sshd, counted by the host's kernel. */
+function sshdConnections(h: LabHost): number {
+  const out = execFileSync("ip", ["netns", "exec", h.netns, "ss", "-Htn", "state", "established", `( sport = :${h.port} )`], { encoding: "utf8" });
+  return out.split("\n").filter(Boolean).length;
+}
+
 describe("XenDomainConfig on the lab's xm hosts", () => {
   const r1 = () => server.resource(provider);
+
+  test("bad inputs are refused in check, each field named, without opening an SSH connection", async () => {
+    const before = sshdConnections(node2);
+    const err = await r1().up(test01(node2, {
+      name: "../etc/passwd",
+      maxmem: 64,
+      disks: [{ path: "/data/a.img", vdev: "xvda" }, { path: "data/b.img", vdev: "xvda" }],
+      vifs: [{ mac: "01:00:5e:00:00:01", bridge: "xenbr0" }],
+    })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CheckFailedError);
+    expect((err as CheckFailedError).failures.map((f) => f.property).sort()).toEqual(["disks[1].path", "disks[1].vdev", "maxmem", "name", "vifs[0].mac"]);
+    expect(sshdConnections(node2)).toBe(before);
+  }, 60_000);
 
   test("a disk or bridge missing on the host is refused naming the host and the thing, and nothing is written", async () => {
     const noDisk = await r1().up(test01(node2, { disks: [{ path: "/data/missing.img", vdev: "xvda" }] })).catch((e: unknown) => e);
