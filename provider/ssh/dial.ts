@@ -164,25 +164,43 @@ function dialOnce(conn: ProxyConnection, policy: HostKeyPolicy, via?: () => Prom
         sock?.destroy();
         return;
       }
-      client.connect({
-        ...(sock ? { sock } : { host: conn.host, port: conn.port }),
-        username: conn.user,
-        ...authConfig(conn),
-        readyTimeout: 0, // bounded by our own perDialTimeout timer, which also covers the jump host
-        keepaliveInterval: KEEPALIVE_INTERVAL_MS,
-        keepaliveCountMax: KEEPALIVE_COUNT_MAX,
-        algorithms: { serverHostKey: preferredHostKeyAlgorithms(policy, conn.host, conn.port) as never },
-        hostVerifier: (key: Buffer) => {
-          presented = Buffer.from(key);
-          verdict = verifyHostKey(policy, conn.host, conn.port, presented);
-          return verdict.ok;
-        },
-      });
+      try {
+        client.connect(config(sock));
+      } catch (e) {
+        // ssh2 refuses some inputs synchronously (an unreadable or encrypted key without its password):
+        // a configuration error, not worth another dial.
+        fail(new SshConnectionError(label, `cannot connect to ${label}: ${credentialProblem((e as Error).message)}`,
+          "config"));
+      }
     };
+    const config = (sock?: Duplex): ConnectConfig => ({
+      ...(sock ? { sock } : { host: conn.host, port: conn.port }),
+      username: conn.user,
+      ...authConfig(conn),
+      readyTimeout: 0, // bounded by our own perDialTimeout timer, which also covers the jump host
+      keepaliveInterval: KEEPALIVE_INTERVAL_MS,
+      keepaliveCountMax: KEEPALIVE_COUNT_MAX,
+      algorithms: { serverHostKey: preferredHostKeyAlgorithms(policy, conn.host, conn.port) as never },
+      hostVerifier: (key: Buffer) => {
+        presented = Buffer.from(key);
+        verdict = verifyHostKey(policy, conn.host, conn.port, presented);
+        return verdict.ok;
+      },
+    });
     if (via) via().then(start, (e: Error) => fail(new SshConnectionError(label,
       `connecting to ${label} through its proxy failed: ${e.message}`, (e as SshConnectionError).reason ?? "network")));
     else start();
   });
+}
+
+/** ssh2's words about a key, said in terms of our fields. */
+function credentialProblem(message: string): string {
+  if (/no passphrase given/i.test(message)) return "connection.privateKey is encrypted: give connection.privateKeyPassword";
+  if (/bad passphrase|integrity check failed|bad decrypt/i.test(message)) {
+    return "connection.privateKeyPassword does not decrypt connection.privateKey";
+  }
+  if (/privateKey|key format|parse/i.test(message)) return `connection.privateKey cannot be used: ${message}`;
+  return message;
 }
 
 function credentialsSummary(conn: ProxyConnection): string {

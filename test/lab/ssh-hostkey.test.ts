@@ -110,3 +110,22 @@ test("a jump host's own key is verified too", async () => {
   expect(e.message).toContain(node1Fp);
   expect(e.message).toContain(node2Fp);
 });
+
+test("credential problems fail at once (no retries), naming the field", async () => {
+  const keyFile = join(tmp, "encrypted_ed25519");
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "secret pw", "-f", keyFile], { stdio: "ignore" });
+  const encrypted = readFileSync(keyFile, "utf8");
+  const cases: Array<[Record<string, unknown>, RegExp, string]> = [
+    [{ privateKey: encrypted }, /connection\.privateKey is encrypted: give connection\.privateKeyPassword/, "config"],
+    [{ privateKey: encrypted, privateKeyPassword: "wrong" }, /privateKeyPassword does not decrypt/, "config"],
+    [{ privateKey: encrypted, privateKeyPassword: "secret pw" }, /accepted none of the configured credentials \(tried privateKey as user root\)/, "auth"],
+    [{ user: "nobody" }, /authentication to nobody@.* failed/, "auth"],
+  ];
+  for (const [extra, message, reason] of cases) {
+    const e = await refusal(connect({ ...conn(node1), dialErrorLimit: 10, ...extra }));
+    expect(e.message).toMatch(message);
+    expect(e.reason).toBe(reason);
+    expect(e.message).not.toMatch(/dial attempts failed/); // not retried
+    expect(e.message).not.toContain("secret pw");
+  }
+});
