@@ -5,8 +5,10 @@
 import { randomBytes } from "crypto";
 import type { ClientChannel } from "ssh2";
 import { quoteArgv } from "./quote";
-import { type ExecOptions, type ExecResult, DEFAULT_EXEC_TIMEOUT_MS, ExecTimeoutError, SshConnectionError, tail }
-  from "./remote-host";
+import {
+  type ExecOptions, type ExecResult, DEFAULT_EXEC_TIMEOUT_MS, DEFAULT_MAX_OUTPUT_BYTES, ExecOutputLimitError,
+  ExecTimeoutError, SshConnectionError, tail,
+} from "./remote-host";
 import type { Session } from "./session";
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, ILL: 4, ABRT: 6, FPE: 8, KILL: 9, SEGV: 11,
@@ -115,17 +117,27 @@ export function runOnSession(
       reject(e);
     });
 
-    const timer = setTimeout(() => {
-      const stderrSoFar = Buffer.concat(err).toString("utf8");
+    /** Fails the call and kills the command's process group on a fresh channel, so nothing keeps running. */
+    const abortAndKill = (e: Error) => {
       const killedPid = pid;
-      abort(new ExecTimeoutError(label, argv, timeoutMs, stderrSoFar));
-      // Kill the command's process group on a fresh channel (the error is already reported; this only
-      // makes sure nothing keeps running on the host).
+      abort(e);
       if (killedPid !== undefined && session.alive) {
         void runOnSession(session, ["kill", "-KILL", "--", `-${killedPid}`], { timeoutMs: 15_000 }, sudo, { pty })
           .catch(() => undefined);
       }
-    }, timeoutMs);
+    };
+    const timer = setTimeout(() => abortAndKill(new ExecTimeoutError(label, argv, timeoutMs,
+      Buffer.concat(err).toString("utf8"))), timeoutMs);
+    const maxOutput = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    let outputBytes = 0;
+    const counted = (target: Buffer[]) => (d: Buffer) => {
+      outputBytes += d.length;
+      if (outputBytes > maxOutput) {
+        if (!done) abortAndKill(new ExecOutputLimitError(label, argv, maxOutput));
+        return;
+      }
+      target.push(d);
+    };
     const unsubLost = session.whenLost((e) => abort(new SshConnectionError(label,
       `${e.message} while running a command; it may or may not have completed`, "lost-during")));
 
@@ -156,6 +168,11 @@ export function runOnSession(
       }
     };
     const onControl = (d: Buffer) => {
+      outputBytes += d.length;
+      if (outputBytes > maxOutput) {
+        if (!done) abortAndKill(new ExecOutputLimitError(label, argv, maxOutput));
+        return;
+      }
       if (pid !== undefined) {
         toCommandStderr(d);
         return;
@@ -170,9 +187,9 @@ export function runOnSession(
     };
     if (pty) {
       channel.on("data", onControl);
-      channel.stderr.on("data", (d: Buffer) => err.push(d));
+      channel.stderr.on("data", counted(err));
     } else {
-      channel.on("data", (d: Buffer) => out.push(d));
+      channel.on("data", counted(out));
       channel.stderr.on("data", onControl);
     }
 

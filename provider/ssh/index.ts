@@ -1,6 +1,6 @@
 export { connectionSchema, parseConnection, connectionLabel, type Connection, type ConnectionInput } from "./connection";
 export {
-  ExecError, ExecTimeoutError, SshConnectionError, DEFAULT_EXEC_TIMEOUT_MS,
+  ExecError, ExecTimeoutError, ExecOutputLimitError, SshConnectionError, DEFAULT_EXEC_TIMEOUT_MS,
   type ExecOptions, type ExecResult, type RemoteHost, type RemoteProcess,
 } from "./remote-host";
 export { quoteArgv, quoteWord, scriptArgv } from "./quote";

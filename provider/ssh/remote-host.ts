@@ -6,6 +6,8 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Kills the command (and fails the call) after this long. Default DEFAULT_EXEC_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Kills the command (and fails the call) when stdout and stderr together exceed this. Default 256 MiB. */
+  maxOutputBytes?: number;
 }
 
 export interface ExecResult {
@@ -45,6 +47,7 @@ export interface RemoteHost {
 }
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 60_000;
+export const DEFAULT_MAX_OUTPUT_BYTES = 256 * 1024 * 1024;
 
 const TAIL_CHARS = 2000;
 
@@ -102,6 +105,19 @@ export class ExecTimeoutError extends Error {
     this.command = command;
     this.timeoutMs = timeoutMs;
     this.stderrTail = stderrTail;
+  }
+}
+
+/** A command produced more output than the caller allowed and was killed (protects the provider's memory). */
+export class ExecOutputLimitError extends Error {
+  readonly host: string;
+  readonly command: string;
+  constructor(host: string, argv: readonly string[], limit: number) {
+    const command = describeCommand(argv);
+    super(`command output on ${host} exceeded ${limit} bytes (maxOutputBytes) and the command was killed: ${command}`);
+    this.name = "ExecOutputLimitError";
+    this.host = host;
+    this.command = command;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { createHash } from "crypto";
 import { closeAll, connect, dropConnection } from "../../provider/ssh/pool";
-import { ExecError, ExecTimeoutError, SshConnectionError } from "../../provider/ssh/remote-host";
+import { ExecError, ExecOutputLimitError, ExecTimeoutError, SshConnectionError } from "../../provider/ssh/remote-host";
 import { acceptedConnections, authLogSince, conn, eventually, inv } from "./ssh-support";
 
 jest.setTimeout(60_000);
@@ -67,6 +67,18 @@ test("a command that outlives its timeout is killed and the error says it timed 
   // The remote command is gone (sshd delivered the KILL signal).
   const left = await eventually(() => h.exec(["pgrep", "-f", tag]), (r) => r.code === 1);
   expect(left.code).toBe(1);
+});
+
+test("a command whose output exceeds maxOutputBytes is killed instead of filling memory", async () => {
+  const h = await connect(conn(node1));
+  const tag = `xenha-flood-${process.pid}-${Date.now()}`;
+  const err = await h.exec(["sh", "-c", 'while :; do echo "$1"; done', "sh", tag], { maxOutputBytes: 1_000_000 })
+    .catch((e: Error) => e);
+  expect(err).toBeInstanceOf(ExecOutputLimitError);
+  expect(String(err)).toContain("exceeded 1000000 bytes (maxOutputBytes)");
+  const left = await eventually(() => h.exec(["pgrep", "-f", tag]), (r) => r.code === 1);
+  expect(left.code).toBe(1);
+  expect((await h.run(["echo", "still fine"])).stdout).toBe("still fine\n");
 });
 
 test("stdin is binary-safe and large inputs arrive whole", async () => {
