@@ -9,7 +9,7 @@ import { loadProject, loadStackConfig, stateFileFor, type Project } from "./conf
 import { consoleLog, type RunnerLog } from "./log";
 import { RunnerMonitor, shortType, symbol, type StepRecord } from "./monitor";
 import { ProviderServer } from "./provider-client";
-import { Redactor, SecretBox, isWireSecret } from "./secrets";
+import { Redactor, SecretBox, UNKNOWN, isWireSecret } from "./secrets";
 import { deletionOrder, dependenciesOf, loadState, saveState, sealState, unsealState, type Props, type ResourceState, type StateFile } from "./state";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -165,6 +165,7 @@ function loadProgram(main: string): unknown {
 function redactedOutputs(wire: Props): Props {
   const walk = (v: unknown): unknown => {
     if (isWireSecret(v)) return "[secret]";
+    if (v === UNKNOWN) return "[unknown until up]";
     if (Array.isArray(v)) return v.map(walk);
     if (typeof v === "object" && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
     return v;
