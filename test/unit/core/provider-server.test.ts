@@ -187,3 +187,15 @@ test("the read-only preview hook runs on changes and can stop preview and up wit
   expect((await server.outputSince(quiet)).join("\n")).not.toContain("preview sees");
   await res.destroy();
 });
+
+test("a new provider text (any code edit) alone is not a change; read and delete still work on the old state", async () => {
+  const res = server.resource(echo);
+  await res.up({ name: "edit", path: "/srv/e" });
+  const edited = `${await server.serialize(echo)}\n// the program was edited\n`;
+  const after = server.resource(edited, res.state);
+  const up = await after.up({ name: "edit", path: "/srv/e" });
+  expect(up.op).toBe("same");
+  expect(up.diff?.changes).toBe("none");
+  expect((await after.refresh())?.outputs.note).toBe("read");
+  await after.destroy();
+});
