@@ -104,3 +104,10 @@ async function registerWithMocks(folder: string): Promise<{ type: string; props:
     spy.mockRestore();
   }
 }
+
+describe.each(folders)("inputs of %s", (folder) => {
+  test("a misspelt input is reported, not silently dropped (strict object schema)", () => {
+    const r = checkInputs(load(folder).inputs, { connection: UNKNOWN, mountOptionz: "hard" });
+    expect(r.failures).toContainEqual({ property: "mountOptionz", reason: expect.stringMatching(/unknown property/) });
+  });
+});
