@@ -11,6 +11,15 @@ import type { DomainDetails } from "../../formats/xm-list-long";
 import { AUTO_DIR, containingMount, type DomainConfigFacts, isSharedFsType } from "./facts";
 import { domainConfigPath, type XenDomainConfigInputs } from "./schema";
 
+const VIF_FIELDS = ["mac", "bridge", "ip", "script", "model", "type", "vifname"] as const;
+
+/** The typed vif keys that are set (the input and the file model share them; unknown keys are not inputs). */
+function vifKeys(v: Partial<Record<(typeof VIF_FIELDS)[number], string>>): VifSpec {
+  const out: VifSpec = {};
+  for (const k of VIF_FIELDS) if (v[k] !== undefined) out[k] = v[k];
+  return out;
+}
+
 export function desiredModel(i: XenDomainConfigInputs): DomainConfigModel {
   const m: DomainConfigModel = { disks: [], vifs: [], vfbs: [], others: { ...i.extraKeys } };
   m.name = i.name;
@@ -26,11 +35,7 @@ export function desiredModel(i: XenDomainConfigInputs): DomainConfigModel {
   if (b.root !== undefined) m.root = b.root;
   if (b.extra !== undefined) m.extra = b.extra;
   m.disks = i.disks.map((d): DiskSpec => ({ type: d.type, path: d.path, vdev: d.vdev, ...(d.cdrom ? { devtype: "cdrom" } : {}), mode: d.mode }));
-  m.vifs = i.vifs.map((v): VifSpec => {
-    const out: VifSpec = {};
-    for (const k of ["mac", "bridge", "ip", "script", "model", "type", "vifname"] as const) if (v[k] !== undefined) out[k] = v[k];
-    return out;
-  });
+  m.vifs = i.vifs.map(vifKeys);
   m.vfbs = i.vfbs.map((f) => {
     const pairs: Array<[string, string]> = [[f.type, "1"]];
     if (f.vnclisten !== undefined) pairs.push(["vnclisten", f.vnclisten]);
@@ -185,11 +190,7 @@ export function inputsFromModel(olds: XenDomainConfigInputs, m: DomainConfigMode
       type: (d.type ?? "file") as "file" | "phy" | "tap:aio",
       cdrom: d.devtype === "cdrom",
     })),
-    vifs: m.vifs.map((v) => {
-      const o: XenDomainConfigInputs["vifs"][number] = {};
-      for (const k of ["mac", "bridge", "ip", "script", "model", "type", "vifname"] as const) if (v[k] !== undefined) o[k] = v[k];
-      return o;
-    }),
+    vifs: m.vifs.map(vifKeys),
     onPoweroff: (m.onPoweroff ?? "destroy") as XenDomainConfigInputs["onPoweroff"],
     onReboot: (m.onReboot ?? "restart") as XenDomainConfigInputs["onReboot"],
     onCrash: (m.onCrash ?? (olds.flavour === "xl" ? "destroy" : "restart")) as XenDomainConfigInputs["onCrash"],

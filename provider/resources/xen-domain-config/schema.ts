@@ -90,6 +90,22 @@ export const vfbSchema = z
   })
   .describe("One virtual frame buffer (console): written as `vnc=1,vnclisten=…`.");
 
+/** A refinement that reports the items of a list whose `field` repeats an earlier item's (undefined keys are skipped). */
+function unique<T>(list: string, field: string, key: (item: T) => string | undefined) {
+  return (items: T[], ctx: z.RefinementCtx) => {
+    const seen = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      if (k === undefined) return;
+      const first = seen.get(k);
+      if (first !== undefined) {
+        const shown = (item as Record<string, unknown>)[field];
+        ctx.addIssue({ code: "custom", path: [i, field], message: `${String(shown)} is already ${list}[${first}].${field}` });
+      } else seen.set(k, i);
+    });
+  };
+}
+
 const extraValue: z.ZodType<string | number | Array<string | number>> = z.union([
   plainString("a string"),
   z.number({ error: "must be a number" }),
@@ -135,28 +151,12 @@ export const xenDomainConfigInputsSchema = z
     disks: z
       .array(diskSchema, { error: "must be a list of disks" })
       .default([])
-      .superRefine((list, ctx) => {
-        const seen = new Map<string, number>();
-        list.forEach((d, i) => {
-          const first = seen.get(d.vdev);
-          if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "vdev"], message: `${d.vdev} is already disks[${first}].vdev` });
-          else seen.set(d.vdev, i);
-        });
-      })
+      .superRefine(unique("disks", "vdev", (d) => d.vdev))
       .describe("Disks, in order (`disk = [...]`); virtual devices must be unique."),
     vifs: z
       .array(vifSchema, { error: "must be a list of network interfaces" })
       .default([])
-      .superRefine((list, ctx) => {
-        const seen = new Map<string, number>();
-        list.forEach((v, i) => {
-          if (!v.mac) return;
-          const key = v.mac.toLowerCase();
-          const first = seen.get(key);
-          if (first !== undefined) ctx.addIssue({ code: "custom", path: [i, "mac"], message: `${v.mac} is already vifs[${first}].mac` });
-          else seen.set(key, i);
-        });
-      })
+      .superRefine(unique("vifs", "mac", (v) => v.mac?.toLowerCase()))
       .describe("Network interfaces, in order (`vif = [...]`); MACs must be unique."),
     vfbs: z.array(vfbSchema, { error: "must be a list of frame buffers" }).default([]).describe("Virtual frame buffers (`vfb = [...]`), e.g. `[{ type: 'vnc', vnclisten: '0.0.0.0' }]`."),
     onPoweroff: lifecycleAction.default("destroy").describe("What to do when the guest powers off (`on_poweroff`). Default destroy."),
