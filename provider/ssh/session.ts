@@ -30,19 +30,24 @@ export class Session {
     this.label = label;
     this.client = client;
     this.hostKey = hostKey;
-    const lost = (why: string) => {
-      if (this.lostError) return;
-      this.lostError = new SshConnectionError(label, `SSH connection to ${label} was lost (${why})`, "lost");
-      clearTimeout(this.idleTimer);
-      for (const f of this.onLost) f(this.lostError);
-      this.onLost.clear();
-      for (const w of this.waiting.splice(0)) w();
-      onClosed(this);
-    };
-    client.on("error", (e: Error) => lost(e.message));
-    client.on("close", () => lost("closed"));
-    client.on("end", () => lost("ended by the server"));
+    this.onClosed = onClosed;
+    client.on("error", (e: Error) => this.lost(e.message));
+    client.on("close", () => this.lost("closed"));
+    client.on("end", () => this.lost("ended by the server"));
     this.armIdle();
+  }
+
+  private readonly onClosed: (s: Session) => void;
+
+  /** From here on the session takes no new channels; callers re-dial (reason "lost": nothing ran yet). */
+  private lost(why: string): void {
+    if (this.lostError) return;
+    this.lostError = new SshConnectionError(this.label, `SSH connection to ${this.label} was lost (${why})`, "lost");
+    clearTimeout(this.idleTimer);
+    for (const f of this.onLost) f(this.lostError);
+    this.onLost.clear();
+    for (const w of this.waiting.splice(0)) w();
+    this.onClosed(this);
   }
 
   get alive(): boolean {
@@ -103,11 +108,11 @@ export class Session {
 
   /** Destroys the socket without closing SSH first (a simulated network cut). */
   sever(): void {
-    this.client.destroy(); // ssh2's destroy() drops the socket without a disconnect message
+    this.client.destroy(); // ssh2's destroy() drops the socket without a disconnect message; "close" follows
   }
 
   close(): void {
-    clearTimeout(this.idleTimer);
+    this.lost("closed by this process");
     this.client.end();
   }
 
