@@ -88,6 +88,8 @@ fi
 # 2. mount
 if ! out=$(limit "$t" mount -t "$type" -o "$opts" "$src" "$mp"); then
   printf '%s\\n' "mount of $src on $mp failed: $out" >&2
+  # A mount that was cut off at the time limit may still have completed: never move the content back under it.
+  if awk -v mp="$mp" '$5 == mp { f = 1 } END { exit !f }' /proc/self/mountinfo; then unmount_or_die; fi
   move_back; cleanup_tmp
   exit ${CARRY_EXIT.mount}
 fi

@@ -14,8 +14,9 @@ export const FSTAB_PATH = "/etc/fstab";
 
 /**
  * Shell function `limit SECONDS CMD...`: runs CMD in the background with its output in a temp file, polls it
- * every 0.1 s, prints the output and returns its exit code; returns 124 (like timeout(1)) without waiting when
- * CMD has not finished in time. timeout(1) itself is not used: it waits for its child, which a dead hard
+ * every 0.1 s, prints the output and returns its exit code; when CMD has not finished in time it sends it
+ * SIGKILL (a mount stuck in the kernel is killable; a stat on a dead hard mount may not be) and returns 124
+ * (like timeout(1)) WITHOUT waiting for it. timeout(1) itself is not used: it waits for its child, which a dead hard
  * mount can block forever, and RHEL 5's coreutils do not have it. A zombie counts as finished (non-interactive
  * dash reaps children only on `wait`).
  */
@@ -28,7 +29,7 @@ export const LIMIT_FN = `limit() {
   while [ -e "/proc/$_p" ]; do
     case "$(sed 's/^.*) //' "/proc/$_p/stat" 2>/dev/null | cut -c1)" in Z|'') break ;; esac
     _n=$((_n + 1))
-    if [ "$_n" -gt $((_t * 10)) ]; then rm -f -- "$_o"; return 124; fi
+    if [ "$_n" -gt $((_t * 10)) ]; then kill -9 "$_p" 2>/dev/null; rm -f -- "$_o"; return 124; fi
     sleep 0.1
   done
   wait "$_p"; _rc=$?
