@@ -22,28 +22,14 @@ const PROVIDER_KEY = "__provider";
 /** The dynamic-provider server ignores URNs; the engine always sends one, so we do too. */
 const URN = "urn:pulumi:test::xen-ha-test::pulumi-nodejs:dynamic:Resource::harness";
 
-export type Props = Record<string, unknown>;
+export type Props = client.Props;
 export type ProviderRef = pulumi.dynamic.ResourceProvider | string;
-
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
-export interface CheckOutcome {
-  inputs: Props;
-  failures: CheckFailure[];
-}
-export interface DiffOutcome {
-  /** "unknown" means the provider left `changes` unset (the engine then compares inputs itself). */
-  changes: "some" | "none" | "unknown";
-  replaces: string[];
-  deleteBeforeReplace: boolean;
-}
-export interface PartialFailureDetail {
-  id: string;
-  properties: Props;
-  reasons: string[];
-}
+export type CheckFailure = client.CheckFailure;
+export type CheckOutcome = client.CheckResult;
+/** changes "unknown" means the provider left `changes` unset (the engine then compares inputs itself). */
+export type DiffOutcome = client.DiffResult;
+/** What the engine records after a partial failure. */
+export type PartialFailureDetail = NonNullable<client.ProviderError["initFailed"]>;
 
 /** A failed call, as the engine would see it; the message ends with what the provider process printed meanwhile. */
 export class ProviderCallError extends Error {
