@@ -18,8 +18,11 @@ import {
 } from "./host-key";
 import { SshConnectionError } from "./remote-host";
 
-/** Interval and count of SSH-level keepalives: a dead peer is noticed within about 45 s. */
-const KEEPALIVE_INTERVAL_MS = 15_000;
+/**
+ * Interval and count of SSH-level keepalives: a dead peer is noticed within about 45 s
+ * (XENHA_SSH_KEEPALIVE_MS overrides the interval, for tests).
+ */
+const KEEPALIVE_INTERVAL_MS = Number(process.env.XENHA_SSH_KEEPALIVE_MS ?? 15_000);
 const KEEPALIVE_COUNT_MAX = 3;
 
 export interface Dialed {

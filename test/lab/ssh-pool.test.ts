@@ -134,3 +134,28 @@ test("a server allowing fewer sessions than 10 (MaxSessions 2) is detected: chan
     await root.exec(["sh", "-c", 'kill "$(cat /run/sshd-2222.pid)"; rm -f /var/log/auth-2222.log']);
   }
 });
+
+test("keepalives notice a peer that stopped answering, and the next command re-dials", async () => {
+  // A pool of its own with a short keepalive interval (read when the module loads).
+  process.env.XENHA_SSH_KEEPALIVE_MS = "500";
+  let pool!: typeof import("../../provider/ssh/pool");
+  jest.isolateModules(() => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    pool = require("../../provider/ssh/pool");
+  });
+  delete process.env.XENHA_SSH_KEEPALIVE_MS;
+  const root = await connect(conn(node1));
+  const h = await pool.connect(conn(node1));
+  const sshdPid = (await h.run(["sh", "-c", "echo $PPID"])).stdout.trim();
+  try {
+    // The command freezes the sshd process serving its own connection: TCP stays up, nothing answers.
+    const err = await h.exec(["sh", "-c", 'kill -STOP "$PPID"; echo never'], { timeoutMs: 60_000 })
+      .catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(String(err)).toMatch(/SshConnectionError: SSH connection to .* was lost \(Keepalive timeout\) while running a command/);
+    expect((await h.run(["echo", "again"])).stdout).toBe("again\n");
+  } finally {
+    await root.exec(["sh", "-c", 'kill -CONT "$1"; kill "$1"', "sh", sshdPid]);
+    await pool.closeAll();
+  }
+});
