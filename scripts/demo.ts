@@ -13,10 +13,10 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { loadInventory, toConnection } from "../lab/inventory";
+import { loadInventory } from "../lab/inventory";
 import type { RunResult } from "../provider/runner/engine";
-import { closeAll, connect } from "../provider/ssh/pool";
 import { migrationLine, runSection, type LastMigrationOut } from "./demo-summary";
+import { seedTest01Image } from "./lab-seed";
 
 const repo = path.resolve(__dirname, "..");
 const lab = process.env.XENHA_LAB ?? "default";
@@ -44,19 +44,6 @@ function stateFor(createdAt: string): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(stamp, createdAt);
   return file;
-}
-
-async function seedNode1(): Promise<void> {
-  const inv = loadInventory(lab);
-  const node1 = await connect(toConnection(inv.hosts.node1));
-  // Runbook: node1 keeps test01's disk on its local /data. Only when /data is not the share yet.
-  const r = await node1.script(
-    'mkdir -p /data; if mountpoint -q /data; then echo "share already mounted"; elif [ -e /data/test01.img ]; then echo "test01.img present"; ' +
-      'else head -c 1048576 /dev/urandom > /data/test01.img && truncate -s 64M /data/test01.img && echo "test01.img created (64 MiB)"; fi',
-    [],
-  );
-  process.stdout.write(`node1: ${r.stdout.trim()}\n`);
-  await closeAll();
 }
 
 function runnerUp(stateFile: string, test01Host: string): RunResult {
@@ -88,7 +75,7 @@ async function main(): Promise<number> {
   await (require(path.join(repo, "test", "support", "lab-setup.js")) as () => Promise<void>)();
   run(process.execPath, [path.join(repo, "build", "lab", "cli.js"), "status"]);
   const inv = loadInventory(lab);
-  await seedNode1();
+  process.stdout.write(`node1: ${await seedTest01Image(lab)}\n`);
   const cli = hasPulumiCli();
   let converge: (host: string) => Pick<RunResult, "steps" | "wallMs" | "ok" | "errors" | "outputs">;
   if (cli) {
