@@ -106,6 +106,9 @@ async function plugNewVifs(pid: number, domid: number, nics: GuestNic[]): Promis
   }
   await ipBatch(host);
   await ipBatch(guest, pid);
+  // a booting guest makes itself known on the network; without it, bridges that saw its MAC elsewhere (an
+  // earlier life on another host) would keep sending its traffic there until their entries age out
+  new PreparedGarp(pid, nics).fire();
 }
 
 /** The prefix length of the bridge's own IPv4 address (a guest on that bridge shares its subnet), else 24. */
@@ -130,37 +133,96 @@ export function movingName(guestPid: number, n: number): string {
   return `xs${guestPid}n${n}`;
 }
 
-/** Source side, at the end of the copy: takes the vifs down and hands them to the target's namespace. */
-export async function sendVifs(domid: number, count: number, guestPid: number, targetPid: number): Promise<void> {
+/**
+ * An `ip -batch -` started ahead of the pause, so that the pause costs only the commands themselves (spawning
+ * processes on a loaded machine is what would otherwise stretch the window).
+ */
+export class PreparedIp {
+  private readonly child;
+  private readonly done: Promise<Run>;
+
+  constructor() {
+    this.child = spawn("ip", ["-batch", "-"], { stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    this.child.stderr.on("data", (d: Buffer) => { stderr += d.toString(); });
+    this.child.stdin.on("error", () => undefined);
+    this.done = new Promise((resolve) => {
+      this.child.on("error", (e) => resolve({ code: 127, stdout: "", stderr: String(e) }));
+      this.child.on("close", (code) => resolve({ code: code ?? 1, stdout: "", stderr }));
+    });
+  }
+
+  async run(lines: string[]): Promise<void> {
+    this.child.stdin.end(lines.join("\n") + "\n");
+    const r = await this.done;
+    if (r.code !== 0) throw new Error(`ip -batch failed (${r.code}): ${r.stderr.trim()}`);
+  }
+
+  cancel(): void {
+    this.child.stdin.end();
+  }
+}
+
+/** A gratuitous ARP sender waiting inside the guest's namespace; fire() sends one per address at once. */
+export class PreparedGarp {
+  private readonly child;
+
+  constructor(guestPid: number, nics: GuestNic[]) {
+    const specs = nics.map((n, i) => ({ dev: `eth${i}`, mac: n.mac, ips: n.ips }));
+    const script = [
+      "import json, socket, sys",
+      "specs = json.loads(sys.argv[1])",
+      "if sys.stdin.readline().strip() != 'go': sys.exit(0)",
+      "for s in specs:",
+      "    mac = bytes.fromhex(s['mac'].replace(':', ''))",
+      "    for ip in s['ips']:",
+      "        a = socket.inet_aton(ip.split('/')[0])",
+      "        k = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)",
+      "        k.bind((s['dev'], 0))",
+      "        k.send(b'\\xff' * 6 + mac + b'\\x08\\x06' + b'\\x00\\x01\\x08\\x00\\x06\\x04\\x00\\x01' + mac + a + b'\\x00' * 6 + a)",
+    ].join("\n");
+    this.child = spawn("nsenter", [`--net=/proc/${guestPid}/ns/net`, "python3", "-c", script, JSON.stringify(specs)], { stdio: ["pipe", "ignore", "ignore"] });
+    this.child.on("error", () => undefined);
+    this.child.stdin.on("error", () => undefined);
+  }
+
+  fire(): void {
+    this.child.stdin.end("go\n");
+  }
+
+  cancel(): void {
+    this.child.stdin.end();
+  }
+}
+
+export function sendVifLines(domid: number, count: number, guestPid: number, targetPid: number): string[] {
   const lines: string[] = [];
   for (let n = 0; n < count; n++) {
     const tmp = movingName(guestPid, n);
     lines.push(`link set dev ${vifName(domid, n)} down`, `link set dev ${vifName(domid, n)} name ${tmp}`, `link set dev ${tmp} netns ${targetPid}`);
   }
-  if (lines.length) await ipBatch(lines);
+  return lines;
 }
 
-/** Target side: names the moved vifs after the new domid, plugs them into its bridges, then the gratuitous ARP. */
-export async function receiveVifs(domid: number, guestPid: number, nics: GuestNic[]): Promise<void> {
+export function receiveVifLines(domid: number, guestPid: number, nics: GuestNic[]): string[] {
   const lines: string[] = [];
   for (const [n, nic] of nics.entries()) {
     const vif = vifName(domid, n);
     lines.push(`link set dev ${movingName(guestPid, n)} name ${vif}`, `link set dev ${vif} master ${nic.bridge}`, `link set dev ${vif} up`);
   }
-  if (lines.length) await ipBatch(lines);
-  gratuitousArp(guestPid, nics);
+  return lines;
 }
 
-/** `arping -U` from inside the guest, in the background: the bridges along the path learn where it is now. */
-export function gratuitousArp(guestPid: number, nics: GuestNic[]): void {
-  for (const [n, nic] of nics.entries()) {
-    for (const ip of nic.ips) {
-      const p = spawn("nsenter", [`--net=/proc/${guestPid}/ns/net`, "arping", "-q", "-U", "-c", "1", "-I", `eth${n}`, ip.split("/")[0]],
-        { detached: true, stdio: "ignore" });
-      p.on("error", () => undefined);
-      p.unref();
-    }
-  }
+/** Source side, at the end of the copy: takes the vifs down and hands them to the target's namespace. */
+export async function sendVifs(domid: number, count: number, guestPid: number, targetPid: number, ip = new PreparedIp()): Promise<void> {
+  await ip.run(sendVifLines(domid, count, guestPid, targetPid));
+}
+
+/** Target side: names the moved vifs after the new domid, plugs them into its bridges, then the gratuitous ARP. */
+export async function receiveVifs(domid: number, guestPid: number, nics: GuestNic[], ip = new PreparedIp(),
+  garp = new PreparedGarp(guestPid, nics)): Promise<void> {
+  await ip.run(receiveVifLines(domid, guestPid, nics));
+  garp.fire();
 }
 
 /** Moves a process into this process's own cgroup (v2), mounting the hierarchy privately if needed. */

@@ -12,7 +12,7 @@ import * as path from "path";
 import { DomainRecord } from "./domain-record";
 import { DomainSpec } from "./domain-spec";
 import { vbdError } from "./format-xm";
-import { adoptIntoOwnCgroup, killGuest, receiveVifs, run, sendVifs, setVifsUp } from "./guest";
+import { adoptIntoOwnCgroup, killGuest, PreparedGarp, PreparedIp, receiveVifs, run, sendVifs, setVifsUp } from "./guest";
 import { compileHostsAllow, fqdnFromHosts, HostsAllow, hostAllowed } from "./hosts-allow";
 import { checkCreate, createDomain, CreateError, findDomain, HostState, hostInfo, loadState, nicsOf, pruneDead, saveState } from "./host-domains";
 import { PATHS, readFaults, readSettings, Settings, sleep, xendLog } from "./host-env";
@@ -186,6 +186,7 @@ class Xend {
     const vifCount = d.spec.vifs.length;
     const xcSave = `/usr/lib/xen/bin/xc_save 22 ${d.domid} 0 0 ${live ? 1 : 0} failed`;
     let vifsSent = false;
+    let ipPrep: PreparedIp | null = null;
     try {
       sock.write("receive\n");
       const banner = await reader.next(30000);
@@ -208,12 +209,14 @@ class Xend {
       }
       if (resp.t !== "ready") throw new XendError(xcSave);
       const targetPid = Number(resp.pid);
+      ipPrep = new PreparedIp();
       await copyMemory(sock, reader, d.spec.memory, this.settings).catch(() => { throw new XendError(xcSave); });
       writeMsg(sock, { t: "suspend" });
       const ack = await reader.nextMessage(this.settings.streamTimeoutMs);
       if (typeof ack !== "object" || ack === null || ack.t !== "suspended") throw new XendError(xcSave);
       d.state = "--p---";
-      if (d.guestPid) await sendVifs(d.domid, vifCount, d.guestPid, targetPid);
+      if (d.guestPid) await sendVifs(d.domid, vifCount, d.guestPid, targetPid, ipPrep);
+      ipPrep = null;
       vifsSent = true;
       writeMsg(sock, { t: "final" });
       const done = await reader.nextMessage(this.settings.streamTimeoutMs);
@@ -235,6 +238,7 @@ class Xend {
       if (this.state.domains.includes(d)) this.persist();
       throw e;
     } finally {
+      ipPrep?.cancel();
       sock.destroy();
     }
   }
@@ -309,12 +313,21 @@ class Xend {
     this.state.domains.push(rec);
     this.incoming.add(rec.domid);
     xendLog("INFO", "XendCheckpoint:288", `restore: receiving ${spec.name} as domain ${rec.domid}`);
+    let ipPrep: PreparedIp | null = null;
+    let garp: PreparedGarp | null = null;
     const drop = (why: string): void => {
+      ipPrep?.cancel();
+      garp?.cancel();
       this.state.domains = this.state.domains.filter((x) => x !== rec);
       this.incoming.delete(rec.domid);
       xendLog("ERROR", "XendCheckpoint:357", `Restore of ${spec.name} failed: ${why}`);
       sock.destroy();
     };
+    if (rec.guestPid) {
+      // ready long before the pause, so that the pause costs only the commands themselves
+      ipPrep = new PreparedIp();
+      garp = new PreparedGarp(rec.guestPid, nicsOf(rec, "xm"));
+    }
     writeMsg(sock, { t: "ready", pid: process.pid, domid: rec.domid });
     for (;;) {
       const m: Msg | null | "timeout" = await reader.nextMessage(this.settings.streamTimeoutMs);
@@ -333,7 +346,9 @@ class Xend {
       } else if (m.t === "final") {
         try {
           if (rec.guestPid) {
-            await receiveVifs(rec.domid, rec.guestPid, nicsOf(rec, "xm"));
+            await receiveVifs(rec.domid, rec.guestPid, nicsOf(rec, "xm"), ipPrep ?? undefined, garp ?? undefined);
+            ipPrep = null;
+            garp = null;
             await adoptIntoOwnCgroup(rec.guestPid).catch((e) => xendLog("WARNING", "XendCheckpoint:300", `cgroup: ${(e as Error).message}`));
           }
         } catch (e) {

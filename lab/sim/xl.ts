@@ -9,7 +9,7 @@ import * as fs from "fs";
 import { DomainRecord } from "./domain-record";
 import { DomainSpec, specFromXlConfig } from "./domain-spec";
 import { dom0Json, domainJson, formatXlInfo, formatXlList, formatXlListLong, xlListRows } from "./format-xl";
-import { adoptIntoOwnCgroup, killGuest, receiveVifs, sendVifs, setVifsUp } from "./guest";
+import { adoptIntoOwnCgroup, killGuest, PreparedGarp, PreparedIp, receiveVifs, sendVifs, setVifsUp } from "./guest";
 import { checkCreate, createDomain, CreateError, findDomain, HostState, hostInfo, loadState, nicsOf, pruneDead, saveState } from "./host-domains";
 import { PATHS, readFaults, readSettings, Settings, sleep } from "./host-env";
 import { LineReader, Msg, writeMsg } from "./line-stream";
@@ -299,16 +299,22 @@ async function migrate(args: string[], s: Settings, io: Io): Promise<number> {
   const ready = await reader.nextMessage(s.streamTimeoutMs);
   if (typeof ready !== "object" || ready === null || ready.t !== "ready") return fail();
   io.err(`xc: info: Saving domain ${domid}, type x86 ${d0.spec.type === "hvm" ? "HVM" : "PV"}\n`);
+  const ipPrep = new PreparedIp();
   try {
     await copyMemory(child.stdin, reader, d0.spec.memory, s);
   } catch {
+    ipPrep.cancel();
     return fail();
   }
   writeMsg(child.stdin, { t: "suspend" });
   const susp = await reader.nextMessage(s.streamTimeoutMs);
-  if (typeof susp !== "object" || susp === null || susp.t !== "suspended") return fail();
+  if (typeof susp !== "object" || susp === null || susp.t !== "suspended") {
+    ipPrep.cancel();
+    return fail();
+  }
   await mine((d) => { d.state = "--ps--"; });
-  if (d0.guestPid) await sendVifs(domid, d0.spec.vifs.length, d0.guestPid, Number(ready.pid));
+  if (d0.guestPid) await sendVifs(domid, d0.spec.vifs.length, d0.guestPid, Number(ready.pid), ipPrep);
+  else ipPrep.cancel();
   vifsSent = true;
   writeMsg(child.stdin, { t: "final" });
   const ack = await reader.nextMessage(s.streamTimeoutMs);
@@ -395,10 +401,17 @@ async function migrateReceive(s: Settings, io: Io): Promise<number> {
     if (d) fn(d, st);
   });
   const abandon = async (): Promise<number> => {
+    ipPrep?.cancel();
+    garp?.cancel();
     await update((d, st) => { st.domains = st.domains.filter((x) => x !== d); });
     io.err("migration target: Domain creation failed (code -3).\n");
     return 1;
   };
+  const guestPid = Number(cfg.guestPid) || 0;
+  const nics = nicsOf({ domid, name: spec.name, spec, macs: cfg.macs as string[] } as DomainRecord, "xl");
+  // ready long before the pause, so that the pause costs only the commands themselves
+  let ipPrep: PreparedIp | null = guestPid ? new PreparedIp() : null;
+  let garp: PreparedGarp | null = guestPid ? new PreparedGarp(guestPid, nics) : null;
   writeMsg(process.stdout, { t: "ready", pid: process.pid, domid });
   let lastPct = -1;
   for (;;) {
@@ -424,10 +437,10 @@ async function migrateReceive(s: Settings, io: Io): Promise<number> {
       writeMsg(process.stdout, { t: "ack" });
     } else if (m.t === "go") {
       io.err("migration target: Got permission, starting domain.\n");
-      const probe = { domid, name: spec.name, spec, macs: cfg.macs as string[] } as DomainRecord;
-      const guestPid = Number(cfg.guestPid) || 0;
       if (guestPid) {
-        await receiveVifs(domid, guestPid, nicsOf(probe, "xl"));
+        await receiveVifs(domid, guestPid, nics, ipPrep ?? undefined, garp ?? undefined);
+        ipPrep = null;
+        garp = null;
         await adoptIntoOwnCgroup(guestPid).catch(() => undefined);
       }
       await update((d) => {
