@@ -11,20 +11,9 @@ import * as fs from "node:fs";
 import { makeProvider } from "../provider/core/provider";
 import { ProviderServer } from "../test/support/provider-harness";
 import { staleDistFiles } from "../test/support/provider-package";
+import { summary, timed } from "./timing";
 
 const cycles = Number(process.argv[2] ?? 20);
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function summary(label: string, ms: number[]): string {
-  const s = [...ms].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)];
-  return `${label.padEnd(28)} min ${s[0].toFixed(1).padStart(7)} ms  median ${med.toFixed(1).padStart(7)} ms  max ${s[s.length - 1].toFixed(1).padStart(7)} ms  (n=${s.length})`;
-}
 
 function serverRssKb(): number {
   const pids = execFileSync("pgrep", ["-P", String(process.pid)], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
