@@ -73,14 +73,14 @@ function authConfig(conn: ProxyConnection): Partial<ConnectConfig> {
 }
 
 /** Errors worth another dial: the network or the server's startup, not our credentials or its key. */
-function retryable(err: Error & { level?: string; code?: string }): boolean {
+export function retryable(err: Error & { level?: string; code?: string }): boolean {
   if (err instanceof SshConnectionError) return err.reason === "timeout" || err.reason === "network";
   if (err.level === "client-authentication") return false;
   if (err.code === "ENOTFOUND") return false;
   return true;
 }
 
-function backoffMs(failures: number): number {
+export function backoffMs(failures: number): number {
   return Math.min(500 * 2 ** (failures - 1), 8_000);
 }
 

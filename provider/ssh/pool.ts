@@ -78,9 +78,8 @@ async function sessionFor(conn: ProxyConnection & { proxy?: ProxyConnection }): 
   const proxy = conn.proxy;
   const via = proxy ? async () => forwardThrough(await sessionFor(proxy), conn.host, conn.port) : undefined;
   const created = dialWithRetries(conn, via).then(({ client, hostKey }) => {
-    const s = new Session(key, client, hostKey, IDLE_MS, (dead) => {
+    const s = new Session(key, client, hostKey, IDLE_MS, () => {
       if (sessions.get(key) === created) sessions.delete(key);
-      void dead;
     });
     verified.set(s, new Set([policyKey(conn)]));
     return s;
