@@ -13,6 +13,7 @@ reparented to it and reaped by it. On SIGTERM it kills every process of the host
 SIGHUP it reboots the host (stop links of runlevel 6, kill everything, fresh /run and /tmp, boot again).
 """
 import ctypes
+import fnmatch
 import json
 import os
 import selectors
@@ -31,6 +32,74 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def log(msg):
     sys.stdout.write("[hostinit %s] %s\n" % (time.strftime("%H:%M:%S"), msg))
     sys.stdout.flush()
+
+
+def ip_in(ip, net, bits):
+    def num(a):
+        p = [int(x) for x in a.split(".")]
+        return (p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]
+    try:
+        mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
+        return num(ip) & mask == num(net) & mask
+    except (ValueError, IndexError):
+        return False
+
+
+def client_matches(spec, ip, names, hosts):
+    """An exports(5) client against a client address and its names (from the server's /etc/hosts)."""
+    if spec == "*":
+        return True
+    if spec.startswith("@") or spec.startswith("gss/"):
+        return False
+    if "/" in spec:
+        net, mask = spec.split("/", 1)
+        if "." in mask:
+            bits = sum(bin(int(x)).count("1") for x in mask.split(".") if x.isdigit())
+        else:
+            bits = int(mask) if mask.isdigit() else 32
+        return ip_in(ip, net, bits)
+    if any(c in spec for c in "*?["):
+        return any(fnmatch.fnmatch(n, spec) for n in names)
+    return spec == ip or ip in hosts.get(spec, [])
+
+
+def export_access(server_root, path, ip):
+    """What the server grants `ip` on `path`, read from its export table: the deepest exported folder
+    containing `path`, its first client entry matching `ip` (nfs-utils keeps them in /etc/exports order)."""
+    hosts, names = {}, []
+    try:
+        with open(server_root + "/etc/hosts") as f:
+            for line in f:
+                parts = line.split("#", 1)[0].split()
+                for n in parts[1:]:
+                    hosts.setdefault(n, []).append(parts[0])
+                if parts and parts[0] == ip:
+                    names += parts[1:]
+    except OSError:
+        pass
+    try:
+        with open(server_root + "/var/lib/nfs/etab") as f:
+            lines = [line.rstrip("\n") for line in f if "\t" in line]
+    except OSError:
+        lines = []
+    best = None
+    for line in lines:
+        epath, rest = line.split("\t", 1)
+        epath = epath.replace("\\040", " ")
+        if not (path == epath or path.startswith(epath.rstrip("/") + "/")):
+            continue
+        spec, opts = rest[:rest.index("(")], rest[rest.index("(") + 1:-1].split(",sec=")[0].split(",")
+        if not client_matches(spec, ip, names, hosts):
+            continue
+        if best is None or len(epath) > len(best[0]):
+            best = (epath, opts)
+    if best is None:
+        return {"ro": False, "squash": "root", "anonuid": 65534, "anongid": 65534}
+    opts = best[1]
+    kv = dict(o.split("=", 1) for o in opts if "=" in o)
+    squash = "all" if "all_squash" in opts else ("none" if "no_root_squash" in opts else "root")
+    return {"ro": "ro" in opts, "squash": squash, "anonuid": int(kv.get("anonuid", 65534)),
+            "anongid": int(kv.get("anongid", 65534))}
 
 
 class Host:
@@ -264,6 +333,17 @@ class Host:
             pass
         conn.close()
 
+    def source_address(self, server):
+        """This host's address on the server's segment (the address the server sees)."""
+        net = server.rsplit(".", 1)[0] + "."
+        for h in self.cfg["hosts"]:
+            if h["name"] == self.name:
+                for a in h["addresses"]:
+                    if a.startswith(net):
+                        return a
+                return h["addresses"][0]
+        return None
+
     def server_root(self, server):
         for h in self.cfg["hosts"]:
             if server == h["name"] or server in h["addresses"]:
@@ -292,9 +372,10 @@ class Host:
             if not (src == root or src.startswith(root + "/")) or not os.path.isdir(src):
                 return {"ok": False, "error": "No such file or directory"}
             target = os.path.normpath(self.root + "/" + req["target"].lstrip("/"))
+            access = export_access(root, req["path"], self.source_address(req["server"]))
             r, w = os.pipe()
             argv = ["/usr/bin/python3", os.path.join(HERE, "nfs_passthrough.py"), src, target,
-                    req["fsname"], "ro" if req.get("ro") else "rw", str(w)]
+                    req["fsname"], "ro" if req.get("ro") else "rw", str(w), json.dumps(access)]
             p = subprocess.Popen(argv, pass_fds=[w], stdin=subprocess.DEVNULL, env={"PATH": PATH})
             os.close(w)
             ready = b""

@@ -7,17 +7,46 @@ client host's root, in the client host's mount namespace (hostinit starts us the
 subtype=nfs make /proc/self/mountinfo show source SERVER:/PATH and type fuse.nfs. The process exits when the
 file system is unmounted (umount inside the host).
 """
+import ctypes
 import errno
+import json
 import os
 import sys
 
-from fusepy import FUSE, FuseOSError, Operations
+from fusepy import FUSE, FuseOSError, Operations, fuse_get_context
+
+libc = ctypes.CDLL(None, use_errno=True)
+WRITES = {"chmod", "chown", "mknod", "rmdir", "mkdir", "unlink", "symlink", "rename", "link", "utimens",
+          "create", "write", "truncate"}
 
 
 class Passthrough(Operations):
-    def __init__(self, root, ready_fd):
+    """Serves the export's folder with the server's verdict for this client applied, as the NFS server
+    would: a read-only export gives EROFS on every change; root (or everyone, with all_squash) acts as the
+    anonymous uid/gid, so a root_squash export lets root write only where nobody may."""
+
+    def __init__(self, root, ready_fd, access):
         self.root = root
         self.ready_fd = ready_fd
+        self.grant = access
+
+    def __call__(self, op, *args):
+        if op in WRITES and self.grant.get("ro"):
+            raise FuseOSError(errno.EROFS)
+        if op == "open" and self.grant.get("ro") and args[1] & (os.O_WRONLY | os.O_RDWR | os.O_TRUNC):
+            raise FuseOSError(errno.EROFS)
+        uid, gid, _ = fuse_get_context()
+        squash = self.grant.get("squash", "root")
+        if squash == "all" or (squash == "root" and uid == 0):
+            uid, gid = self.grant.get("anonuid", 65534), self.grant.get("anongid", 65534)
+        # fsuid/fsgid are per thread: the underlying file system then judges and owns as that user
+        libc.setfsgid(gid)
+        libc.setfsuid(uid)
+        try:
+            return super().__call__(op, *args)
+        finally:
+            libc.setfsuid(0)
+            libc.setfsgid(0)
 
     def _p(self, path):
         return os.path.join(self.root, path.lstrip("/"))
@@ -29,7 +58,7 @@ class Passthrough(Operations):
             self.ready_fd = None
 
     def access(self, path, mode):
-        if not os.access(self._p(path), mode):
+        if not os.access(self._p(path), mode, effective_ids=True):
             raise FuseOSError(errno.EACCES)
 
     def chmod(self, path, mode):
@@ -114,7 +143,8 @@ class Passthrough(Operations):
 
 def main():
     src, mountpoint, fsname, mode, ready_fd = sys.argv[1:6]
-    FUSE(Passthrough(src, int(ready_fd)), mountpoint, foreground=True, allow_other=True, use_ino=True,
+    access = json.loads(sys.argv[6]) if len(sys.argv) > 6 else {}
+    FUSE(Passthrough(src, int(ready_fd), access), mountpoint, foreground=True, allow_other=True, use_ino=True,
          fsname=fsname, subtype="nfs", ro=(mode == "ro"), nothreads=False)
 
 

@@ -70,6 +70,24 @@ test("after exportfs -ra drops a client, that client is refused too", async () =
   expect(again.stderr).toContain("access denied by server");
 });
 
+test("root_squash and ro apply to what a client does through its mount, as on a real server", async () => {
+  const exportsFile = `/data ${node1.address2}(ro,no_root_squash) ${node2.address2}(rw)\n`;
+  const w = await server.sh("cat > /etc/exports && exportfs -ra && mkdir -p /data/pub && chmod 1777 /data/pub", [], exportsFile);
+  expect(w).toMatchObject({ code: 0, stderr: "" });
+  for (const c of clients) {
+    await c.sh("grep -q ' /data ' /proc/self/mountinfo && umount /data; true");
+    expect((await c.sh('mount -t nfs "$1" /data', [spec])).code).toBe(0);
+  }
+  const ro = await clients[0].sh("touch /data/pub/by-node1");
+  expect(ro.code).not.toBe(0);
+  expect(ro.stderr).toContain("Read-only file system");
+  const squashedRoot = await clients[1].sh("touch /data/by-node2");
+  expect(squashedRoot.stderr).toContain("Permission denied");
+  expect((await clients[1].sh("touch /data/pub/by-node2")).code).toBe(0);
+  expect((await server.sh("stat -c %u:%g /data/pub/by-node2")).stdout).toBe("65534:65534\n");
+  await server.sh("rm -rf /data/pub");
+});
+
 test("a busy mount cannot be unmounted, and the service reports stopped after stop", async () => {
   const busy = await clients[0].sh("cd /data && umount /data");
   expect(busy.code).toBe(32);
