@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
 import { XenHaResource } from "../../core/resource";
+import type { XenDomainConfigOutputs } from "./schema";
 import type { ConnectionInput } from "../../ssh/connection";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
 import type { z } from "zod";
@@ -19,6 +20,11 @@ const OUTPUTS = [
   "configPath", "content", "model", "autostartLinked", "running", "runningDiffers", "drift", "backupPath", "adopted",
   "previousContent", "warnings",
 ] as const;
+
+// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
+type Undeclared = Exclude<keyof XenDomainConfigOutputs, (typeof OUTPUTS)[number]>;
+const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+void allDeclared;
 
 /** One host's domain config file (runbook step 4). See docs/resources/xen-domain-config.md. */
 export class XenDomainConfig extends XenHaResource {

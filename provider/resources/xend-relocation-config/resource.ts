@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
 import { XenHaResource } from "../../core/resource";
+import type { XendRelocationOutputs } from "./schema";
 import type { ConnectionInput } from "../../ssh/connection";
 import type { RelocationSettings } from "../../formats/sxp-xend-relocation";
 import type { HostsAllowItem } from "./schema";
@@ -23,6 +24,11 @@ const OUTPUTS = [
   "connection", "enabled", "port", "address", "hostsAllow", "allowAllHosts", "ssl", "configPath", "timeoutSeconds",
   "effective", "previous", "hostsAllowValue", "xendRunning", "listening", "xendRestarted", "backupPath", "drift", "warnings",
 ] as const;
+
+// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
+type Undeclared = Exclude<keyof XendRelocationOutputs, (typeof OUTPUTS)[number]>;
+const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+void allDeclared;
 
 /** xend's relocation server on one xm host (runbook step 5). See docs/resources/xend-relocation-config.md. */
 export class XendRelocationConfig extends XenHaResource {

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
 import { XenHaResource } from "../../core/resource";
+import type { XlMigrationTrustOutputs } from "./schema";
 import type { ConnectionInput } from "../../ssh/connection";
 
 const provider = makeProvider("xl-migration-trust");
@@ -21,6 +22,11 @@ const OUTPUTS = [
   "privateKeyPath", "publicKey", "keyCreated", "authorizedKeysFile", "authorizedLine", "wrapperPath", "wrapperInstalled",
   "fromAddresses", "knownHostsAdded", "sshConfigAdded", "createdFiles", "sshCommand", "drift",
 ] as const;
+
+// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
+type Undeclared = Exclude<keyof XlMigrationTrustOutputs, (typeof OUTPUTS)[number]>;
+const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+void allDeclared;
 
 /** SSH trust for `xl migrate` from one host to another, restricted to migrate-receive. See docs/resources/xl-migration-trust.md. */
 export class XlMigrationTrust extends XenHaResource {
