@@ -10,21 +10,9 @@ import { gatherFacts } from "../provider/host/facts";
 import { writeFileAtomic } from "../provider/host/write-file";
 import { closeAll, connect } from "../provider/ssh/pool";
 import { loadInventory, toConnection } from "../lab/inventory";
+import { summary, timed } from "./timing";
 
 const n = Number(process.argv[2] ?? 50);
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function summary(label: string, ms: number[]): string {
-  const s = [...ms].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)];
-  return `${label.padEnd(34)} min ${s[0].toFixed(1).padStart(7)} ms  median ${med.toFixed(1).padStart(7)} ms  ` +
-    `max ${s[s.length - 1].toFixed(1).padStart(7)} ms  (n=${s.length})`;
-}
 
 async function main(): Promise<void> {
   const inv = loadInventory();
