@@ -90,6 +90,9 @@ export function provisionHost(input: ProvisionInput): void {
   }
   fs.mkdirSync(path.join(root, "data"), { recursive: true });
   fs.mkdirSync(path.join(root, "var/log"), { recursive: true });
+  for (const cmd of ["usr/sbin/reboot", "usr/sbin/shutdown"]) {
+    writeFile(root, cmd, fs.readFileSync(path.join(paths.hostTools, "reboot.py"), "utf8"), 0o755);
+  }
   if (plan.role === "nfs") installNfsServer(root, paths.hostTools);
   else installNfsClient(root, paths.hostTools);
 }

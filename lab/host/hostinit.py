@@ -352,6 +352,9 @@ class Host:
 
     def handle(self, req):
         op = req.get("op")
+        if op == "reboot":
+            self.want_reboot = True
+            return {"ok": True}
         if op == "exported":
             root = self.server_root(req["server"])
             if root is None:
