@@ -2,4 +2,4 @@
 export {};
 // Provider framework (provider/core): for writing further xen-ha-style resources.
 export { makeProvider, XenHaResource, defineResource, diffFields, inputFields, mergeDiffs, PartialFailure, UNKNOWN, isUnknown, withTimeout, deadline } from "./core/index";
-export type { XenHaResourceSpec, ResourceImpl, ProviderContext, DiffResult, FieldDiffSpec, Logger, Deadline } from "./core/index";
+export type { ArgsOf, DeepInput, XenHaResourceSpec, ResourceImpl, ProviderContext, DiffResult, FieldDiffSpec, Logger, Deadline } from "./core/index";

@@ -1,5 +1,19 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
 import { holdsCredential } from "./secrets";
+
+/** A value any part of which may come from another resource: pulumi.Input all the way down. */
+export type DeepInput<T> = T extends readonly (infer U)[]
+  ? pulumi.Input<DeepInput<U>[]>
+  : T extends object
+    ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
+    : pulumi.Input<T>;
+
+/**
+ * The args type of a resource class, derived from its zod input schema (what users write: defaults optional),
+ * so the class cannot drift from the schema: `constructor(name: string, args: ArgsOf<typeof motdInputs>, ...)`.
+ */
+export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: DeepInput<z.input<S>[K]> };
 
 /** The `module` part of every type token: `pulumi-nodejs:dynamic/xen-ha:<Kind>`. */
 export const TYPE_MODULE = "xen-ha";

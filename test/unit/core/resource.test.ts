@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeResource from "@pulumi/pulumi/runtime/resource";
 import { makeProvider } from "../../../provider/core/provider";
-import { XenHaResource } from "../../../provider/core/resource";
+import { XenHaResource, type ArgsOf } from "../../../provider/core/resource";
+import { z } from "zod";
 
 const registered: { type: string; name: string; props: Record<string, unknown>; opts: pulumi.CustomResourceOptions }[] = [];
 const realRegister = runtimeResource.registerResource;
@@ -90,4 +91,25 @@ test("any other property found holding a credential is made secret too, even whe
   expect(await pulumi.isSecret(reg.props.plain as pulumi.Output<unknown>)).toBe(false);
   expect(pulumi.Output.isInstance(reg.props.clear)).toBe(false);
   expect(reg.props.name).toBe("n");
+});
+
+test("ArgsOf derives the args type from the schema: defaults optional, any part may be an Input", () => {
+  const schema = z.strictObject({
+    connection: z.object({ host: z.string(), port: z.number().default(22) }),
+    path: z.string(),
+    tags: z.array(z.object({ key: z.string() })).default([]),
+  });
+  // the type follows the schema: what parses is what may be passed
+  expect(schema.parse({ connection: { host: "h" }, path: "/srv" })).toEqual({ connection: { host: "h", port: 22 }, path: "/srv", tags: [] });
+  const args: ArgsOf<typeof schema> = {
+    connection: { host: pulumi.output("h"), port: undefined },
+    path: Promise.resolve("/srv"),
+    tags: [{ key: pulumi.output("k") }],
+  };
+  const minimal: ArgsOf<typeof schema> = { connection: pulumi.output({ host: "h" }), path: "/srv" };
+  // @ts-expect-error path is required by the schema
+  const missing: ArgsOf<typeof schema> = { connection: { host: "h" } };
+  // @ts-expect-error a number is not a string
+  const wrong: ArgsOf<typeof schema> = { connection: { host: 1 }, path: "/srv" };
+  expect([args, minimal, missing, wrong]).toHaveLength(4);
 });
