@@ -28,6 +28,9 @@ export class XendError extends Error {
   }
 }
 
+/** The relocation socket could not be bound: xend does not start (SrvDaemon.run's except clause). */
+class BindError extends XendError {}
+
 export interface XendRequest { op: string; [k: string]: unknown }
 
 function xendPid(): number | null {
@@ -254,18 +257,29 @@ class Xend {
       throw new XendError(`invalid xend-relocation-hosts-allow: ${(e as Error).message}`);
     }
     const address = await resolveListenAddress(o.relocationAddress);
-    const server = net.createServer((sock) => this.accept(sock, allow));
-    await new Promise<void>((resolve) => {
-      server.once("error", (e) => {
-        xendLog("ERROR", "tcp:80", `Unable to bind relocation socket on ${address ?? ""}:${o.relocationPort}: ${(e as Error).message}`);
-        resolve();
+    const port = o.relocationPort;
+    // xend's TCPListener retries an address in use for 30 s, then the error stops xend (SrvDaemon.run)
+    const deadline = Date.now() + 30000;
+    for (;;) {
+      const server = net.createServer((sock) => this.accept(sock, allow));
+      const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => {
+        server.once("error", (e) => resolve(e));
+        server.listen({ port, host: address ?? undefined }, () => resolve(null));
       });
-      server.listen({ port: o.relocationPort, host: address ?? undefined }, () => {
-        xendLog("INFO", "tcp:94", `listening on ${address ?? ""}:${o.relocationPort}`);
+      if (!err) {
+        xendLog("INFO", "tcp:94", `listening on ${address ?? ""}:${port}`);
         this.relocation = server;
-        resolve();
-      });
-    });
+        return;
+      }
+      server.close();
+      if (err.code === "EADDRINUSE" && Date.now() < deadline) {
+        await sleep(500);
+        continue;
+      }
+      const text = pyErrno(err, "4");
+      xendLog("ERROR", "tcp:50", `Unable to bind relocation socket on ${address ?? ""}:${port}: ${text}`);
+      throw new BindError(text);
+    }
   }
 
   private accept(sock: net.Socket, allow: HostsAllow): void {
@@ -377,6 +391,7 @@ function pyErrno(e: NodeJS.ErrnoException, version: string): string {
   const table: Record<string, [number, string]> = {
     ECONNREFUSED: [111, "Connection refused"], EHOSTUNREACH: [113, "No route to host"], ENETUNREACH: [101, "Network is unreachable"],
     ECONNRESET: [104, "Connection reset by peer"], ENOTFOUND: [-2, "Name or service not known"], EAI_AGAIN: [-3, "Temporary failure in name resolution"],
+    EADDRNOTAVAIL: [99, "Cannot assign requested address"], EADDRINUSE: [98, "Address already in use"], EACCES: [13, "Permission denied"],
   };
   const [n, text] = table[e.code ?? ""] ?? [5, e.message];
   const old = /^3\.[01]\./.test(version) || /^3\.2/.test(version);
@@ -403,6 +418,23 @@ async function resolveListenAddress(a: string): Promise<string | null> {
   return a;
 }
 
+/** log.exception's traceback after "Exception starting xend" when the relocation socket cannot be bound. */
+const BIND_TRACEBACK = [
+  "Traceback (most recent call last):",
+  '  File "/usr/lib64/python2.4/site-packages/xen/xend/server/SrvDaemon.py", line 335, in run',
+  "    relocate.listenRelocation()",
+  '  File "/usr/lib64/python2.4/site-packages/xen/xend/server/relocate.py", line 159, in listenRelocation',
+  "    hosts_allow = hosts_allow)",
+  '  File "/usr/lib64/python2.4/site-packages/xen/web/tcp.py", line 36, in __init__',
+  "    connection.SocketListener.__init__(self, protocol_class)",
+  '  File "/usr/lib64/python2.4/site-packages/xen/web/connection.py", line 65, in __init__',
+  "    self.sock = self.createSocket()",
+  '  File "/usr/lib64/python2.4/site-packages/xen/web/tcp.py", line 50, in createSocket',
+  "    sock.bind((self.interface, self.port))",
+  '  File "<string>", line 1, in bind',
+  "",
+].join("\n");
+
 export function xmCreateMessage(e: CreateError, o: XendOptions): string {
   const d = e.detail;
   switch (e.kind) {
@@ -415,6 +447,12 @@ export function xmCreateMessage(e: CreateError, o: XendOptions): string {
     case "bridge": return `Device ${d.devid} (vif) could not be connected. Could not find bridge device ${d.bridge}`;
     default: return e.message;
   }
+}
+
+function logStarted(s: Settings): void {
+  xendLog("INFO", "SrvDaemon:332", "Xend Daemon started");
+  xendLog("INFO", "SrvDaemon:336", "Xend changeset: unavailable.");
+  xendLog("INFO", "SrvDaemon:343", `Xend version: ${s.xenVersion}`);
 }
 
 /** The daemon (started detached by `xend start`, which waits on fd 3 for "ok" or a failure). */
@@ -440,6 +478,8 @@ export async function xendDaemon(): Promise<void> {
       fs.appendFileSync(PATHS.xendDebugLog, `xend [ERROR] ${line}\n`);
       xendLog("ERROR", "XendOptions:439", line);
     } else {
+      // a bad value surfaces when xend reads it, after it has logged its start
+      logStarted(settings);
       xendLog("ERROR", "SrvDaemon:349", `Exception starting xend (${msg})`);
     }
     tell(`fail: ${msg}`);
@@ -450,18 +490,19 @@ export async function xendDaemon(): Promise<void> {
   fs.rmSync(PATHS.xendSocket, { force: true });
   const server = net.createServer((c) => serveXm(xend, c));
   await new Promise<void>((resolve) => server.listen(PATHS.xendSocket, resolve));
+  logStarted(settings);
   try {
     await xend.startRelocation();
   } catch (e) {
-    xendLog("ERROR", "SrvDaemon:349", `Exception starting xend (${(e as Error).message})`);
+    const msg = (e as Error).message;
+    xendLog("ERROR", "SrvDaemon:349", `Exception starting xend (${msg})`);
+    if (e instanceof BindError) fs.appendFileSync(PATHS.xendLog, BIND_TRACEBACK + `error: ${msg}\n`);
     server.close();
     fs.rmSync(PATHS.xendSocket, { force: true });
     tell(`fail: ${(e as Error).message}`);
     process.exit(1);
   }
   fs.writeFileSync(PATHS.xendPid, String(process.pid));
-  xendLog("INFO", "SrvDaemon:332", "Xend Daemon started");
-  xendLog("INFO", "SrvDaemon:336", "Xend changeset: unavailable.");
   const stop = (): void => {
     xendLog("INFO", "SrvDaemon:190", "Xend stopped due to signal 15.");
     server.close();

@@ -107,6 +107,16 @@ describe("xend and its config", () => {
     const ss = (await lab.must("node2", "ss -ltnH")).stdout;
     expect(ss).toContain(`${addr}:8102`);
     expect(ss).not.toMatch(/:8002\b/);
+    // 4.1 also takes an interface name
+    expect(await xendConfig("node2", open(defaultConfig).replace("#(xend-relocation-address '')", "(xend-relocation-address 'xenbr1')"))).toBe(0);
+    expect((await lab.must("node2", "ss -ltnH")).stdout).toContain(`${lab.host("node2").address2}:8002`);
+  });
+
+  test("an address xend cannot bind stops it: Exception starting xend in xend.log, the init script fails", async () => {
+    expect(await xendConfig("node2", open(defaultConfig).replace("#(xend-relocation-address '')", "(xend-relocation-address '198.18.254.254')"))).toBe(1);
+    expect(await lab.readFile("node2", "/var/log/xen/xend.log")).toContain("ERROR (SrvDaemon:349) Exception starting xend ((99, 'Cannot assign requested address'))");
+    expect((await lab.run("node2", "xm list")).code).toBe(1);
+    expect(await xendConfig("node2", open(defaultConfig))).toBe(0);
   });
 });
 
