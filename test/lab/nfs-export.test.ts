@@ -162,6 +162,24 @@ describe("NfsExport on the lab's NFS server", () => {
     expect(fixed.state.outputs.drift).toEqual([]);
   });
 
+  test("a missing directory is created with the owner and mode asked for, and kept on delete", async () => {
+    await sh("rm -rf /srv/xen-ha-export-test");
+    const r = server.resource(provider);
+    const up = await r.up({ ...inputs(), path: "/srv/xen-ha-export-test/images", owner: "daemon", group: "root", mode: "0750" });
+    expect(up.state.outputs.drift).toEqual([]);
+    expect(await sh("stat -c '%F %U %G %a' /srv/xen-ha-export-test/images")).toBe("directory daemon root 750\n");
+    expect(await sh("exportfs -v")).toMatch(/^\/srv\/xen-ha-export-test\/images\n\t\t/m);
+    // A later hand change of the mode is drift, and up puts it back.
+    await sh("chmod 0777 /srv/xen-ha-export-test/images");
+    expect((await r.refresh())!.outputs.drift).toEqual(["/srv/xen-ha-export-test/images has other owner, group or mode"]);
+    await r.up({ ...inputs(), path: "/srv/xen-ha-export-test/images", owner: "daemon", group: "root", mode: "0750" });
+    expect(await sh("stat -c '%a' /srv/xen-ha-export-test/images")).toBe("750\n");
+    await r.destroy();
+    expect(await sh("grep -c xen-ha-export-test /etc/exports; true")).toBe("0\n");
+    expect(await sh("test -d /srv/xen-ha-export-test/images && echo kept")).toBe("kept\n");
+    await sh("rm -rf /srv/xen-ha-export-test");
+  });
+
   test("delete removes the entry and the live export, leaves the directory and the service", async () => {
     await sh("touch /data/keep-me");
     await res.destroy();
@@ -174,7 +192,9 @@ describe("NfsExport on the lab's NFS server", () => {
         .split("\n")
         .map((l, i) => (i === 9 ? `# xen-ha: disabled duplicate: ${l}` : l))
         .filter((_l, i) => i !== 1)
-        .join("\n"),
+        .join("\n") +
+        // The other test appended an entry to this file, which had no final newline: that newline stays.
+        "\n",
     );
     expect(await sh("exportfs -v")).not.toMatch(/^\/data/m);
     expect(await sh("service nfs-kernel-server status")).toContain("nfsd running");
