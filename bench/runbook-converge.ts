@@ -37,6 +37,7 @@ function runner(op: string, test01Host?: string): RunResult {
 }
 
 const stats = (xs: number[]) => {
+  if (xs.length === 0) return "-";
   const s = [...xs].sort((a, b) => a - b);
   return `min ${s[0]!.toFixed(0)}  median ${s[Math.floor(s.length / 2)]!.toFixed(0)}  max ${s[s.length - 1]!.toFixed(0)}  (n=${s.length})`;
 };
