@@ -3,11 +3,13 @@ import type { z } from "zod";
 import { holdsCredential } from "./secrets";
 
 /** A value any part of which may come from another resource: pulumi.Input all the way down. */
-export type DeepInput<T> = T extends readonly (infer U)[]
-  ? pulumi.Input<DeepInput<U>[]>
+export type DeepInput<T> = pulumi.Input<DeepInputParts<T>>;
+// Distributes over unions INSIDE the one Input, so `boolean | undefined` accepts a Promise<boolean>.
+type DeepInputParts<T> = T extends readonly (infer U)[]
+  ? DeepInput<U>[]
   : T extends object
-    ? pulumi.Input<{ [K in keyof T]: DeepInput<T[K]> }>
-    : pulumi.Input<T>;
+    ? { [K in keyof T]: DeepInput<T[K]> }
+    : T;
 
 /**
  * The args type of a resource class, derived from its zod input schema (what users write: defaults optional),

@@ -98,6 +98,7 @@ test("ArgsOf derives the args type from the schema: defaults optional, any part 
     connection: z.object({ host: z.string(), port: z.number().default(22) }),
     path: z.string(),
     tags: z.array(z.object({ key: z.string() })).default([]),
+    enabled: z.boolean().optional(),
   });
   // the type follows the schema: what parses is what may be passed
   expect(schema.parse({ connection: { host: "h" }, path: "/srv" })).toEqual({ connection: { host: "h", port: 22 }, path: "/srv", tags: [] });
@@ -105,6 +106,7 @@ test("ArgsOf derives the args type from the schema: defaults optional, any part 
     connection: { host: pulumi.output("h"), port: undefined },
     path: Promise.resolve("/srv"),
     tags: [{ key: pulumi.output("k") }],
+    enabled: Promise.resolve(true as boolean),
   };
   const minimal: ArgsOf<typeof schema> = { connection: pulumi.output({ host: "h" }), path: "/srv" };
   // @ts-expect-error path is required by the schema
