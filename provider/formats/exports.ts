@@ -225,8 +225,21 @@ export function findExports(file: ExportsFile, path: string): { index: number; e
 /** 1-based physical line number where logical line `index` starts. */
 function physicalLineNumber(file: ExportsFile, index: number): number {
   let n = 1;
-  for (let i = 0; i < index; i += 1) n += (file.lines[i].raw.match(/\n/g) ?? []).length + (file.lines[i].eol ? 1 : 0);
+  for (let i = 0; i < index; i += 1) n += physicalLineCount(file.lines[i]);
   return n;
+}
+
+function physicalLineCount(l: ExportsLine): number {
+  return (l.raw.match(/\n/g) ?? []).length + (l.eol ? 1 : 0);
+}
+
+/** The 1-based physical line numbers the active entries for `path` occupy (continuation lines included). */
+export function exportLineNumbers(file: ExportsFile, path: string): number[] {
+  return findExports(file, path).flatMap(({ index }) => {
+    const start = physicalLineNumber(file, index);
+    const n = (file.lines[index].raw.match(/\n/g) ?? []).length + 1;
+    return Array.from({ length: n }, (_v, k) => start + k);
+  });
 }
 
 export interface ExportsEdit {

@@ -6,7 +6,7 @@
 import type { ProviderContext } from "../../core";
 import { withTimeout } from "../../core";
 import { classifyExportfsStderr } from "../../formats/exports-exportfs";
-import { findExports, parseExports } from "../../formats/exports";
+import { exportLineNumbers, parseExports } from "../../formats/exports";
 import { gatherFacts } from "../../host/facts";
 import { service } from "../../host/service";
 import { writeFileAtomic } from "../../host/write-file";
@@ -47,7 +47,7 @@ async function reexport(h: RemoteHost, i: NfsExportInputs, removing: boolean, fi
   const limit = i.timeoutSeconds * 1000;
   const argv = ["sh", "-c", REEXPORT];
   const r = await h.exec(argv, { timeoutMs: limit });
-  const lines = fileText === null ? [] : entryLines(fileText, i.path);
+  const lines = fileText === null ? [] : exportLineNumbers(parseExports(fileText), i.path);
   const msgs = classifyExportfsStderr(r.stderr, i.path, lines);
   for (const w of msgs.warnings) ctx.log.warn(w);
   if (msgs.errors.length > 0) {
@@ -69,21 +69,6 @@ async function reexport(h: RemoteHost, i: NfsExportInputs, removing: boolean, fi
     }
   }
   return msgs.warnings;
-}
-
-/** 1-based physical line numbers of the file's entries for `path` (for exportfs' `/etc/exports:N` messages). */
-function entryLines(text: string, path: string): number[] {
-  const file = parseExports(text);
-  const starts: number[] = [];
-  let line = 1;
-  file.lines.forEach((l) => {
-    starts.push(line);
-    line += (l.raw.match(/\n/g) ?? []).length + (l.eol ? 1 : 0);
-  });
-  return findExports(file, path).flatMap(({ index }) => {
-    const n = (file.lines[index].raw.match(/\n/g) ?? []).length + 1;
-    return Array.from({ length: n }, (_v, k) => starts[index] + k);
-  });
 }
 
 /** Runs the steps in order. Throws on the first failure, with the step named. */

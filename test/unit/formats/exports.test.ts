@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   EXPORTS_DUPLICATE_MARK,
+  exportLineNumbers,
   effectiveOptions,
   findExports,
   parseExports,
@@ -171,5 +172,14 @@ describe("exportfs -v", () => {
       { path: "/data", client: "10.10.10.0/24", options: null },
       { path: "/srv/exports/very-long-name", client: "<world>", options: null },
     ]);
+  });
+});
+
+describe("exportLineNumbers", () => {
+  it("gives the physical lines of every entry for a path, continuation lines included", () => {
+    const f = parseExports(fixture("rhel5-messy.exports"));
+    expect(exportLineNumbers(f, "/data")).toEqual([2, 10]);
+    expect(exportLineNumbers(f, "/home")).toEqual([7, 8, 9]);
+    expect(exportLineNumbers(f, "/none")).toEqual([]);
   });
 });
