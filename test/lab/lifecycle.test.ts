@@ -138,6 +138,19 @@ test("reboot: enabled services start, /run is emptied, files on disk stay, NFS m
     expect(lab("reboot", "node1")).toContain("node1 rebooted");
     node1 = await LabSsh.connect(inv.hosts.node1);
     expect((await node1.sh("grep ' /data ' /proc/self/mountinfo")).stdout).toBe("");
+    // `reboot` typed inside a host does the same
+    expect((await node1.sh("touch /run/gone-too && reboot")).code).toBe(0);
+    node1.close();
+    // the old sshd may still answer while the stop links run: wait for a booted host whose /run is new
+    let rebooted = false;
+    for (let i = 0; i < 150 && !rebooted; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      const s = await LabSsh.connect(inv.hosts.node1).catch(() => null);
+      if (!s) continue;
+      rebooted = await s.sh("test ! -e /run/gone-too").then((r) => r.code === 0, () => false);
+      s.close();
+    }
+    expect(rebooted).toBe(true);
   } finally {
     nfs.close();
     node1.close();
