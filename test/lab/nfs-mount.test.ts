@@ -1,7 +1,7 @@
 /**
  * NfsMount (with the NfsExport it mounts) through Pulumi's real dynamic-provider server against the lab: real
  * nfs-ganesha on `nfs`, the lab's mount.nfs on node1/node2 (FUSE, type fuse.nfs), the toolstack simulator's
- * xm for domains. Every claim is checked ON THE HOST with the lab's own SSH client.
+ * xm or xl for domains. Every claim is checked ON THE HOST with the lab's own SSH client.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -26,6 +26,10 @@ const mountInputs = (h: LabHost, patch: object = {}) => ({
   mountPoint: "/data",
   ...patch,
 });
+/** Starts a domain from /etc/xen/NAME with the host's toolstack (xm searches /etc/xen; xl needs the path). */
+const createDomain = (h: LabHost, name: string) =>
+  sh(h, h.toolstack === "xl" ? 'xl create "/etc/xen/$1"' : 'xm create "$1"', [name]);
+const destroyDomain = (h: LabHost, name: string) => sh(h, `${h.toolstack ?? "xm"} destroy "$1"`, [name]);
 const messyFstab = readFileSync(join(__dirname, "../fixtures/fstab/rhel5-messy.fstab"), "utf8").replaceAll("10.10.10.30:/data", SRC);
 
 let server: ProviderServer;
@@ -85,7 +89,7 @@ afterAll(async () => {
   for (const h of [nfs, node1, node2, observer]) {
     const c = ssh[h.name];
     if (!c) continue;
-    if (h !== nfs) await c.sh("xm destroy test01 >/dev/null 2>&1; xm destroy test02 >/dev/null 2>&1; rm -f /etc/xen/test01 /etc/xen/test02; grep -q ' /data ' /proc/self/mountinfo && umount /data; true");
+    if (h !== nfs) await c.sh("for d in test01 test02; do xm destroy $d || xl destroy $d; done >/dev/null 2>&1; rm -f /etc/xen/test01 /etc/xen/test02; grep -q ' /data ' /proc/self/mountinfo && umount /data; true");
     await c.sh("cat > /etc/fstab; rm -f /etc/fstab.xen-ha-*; find /data -mindepth 1 -delete 2>/dev/null; true", [], originalFstab[h.name]);
     c.close();
   }
@@ -163,7 +167,7 @@ describe("NfsMount on the lab's Xen hosts", () => {
   test("carry refuses to move the disk image of a running domain, naming it", async () => {
     const local = await md5(node2, "/data/test01.img");
     await sh(node2, "cat > /etc/xen/test02", [], 'name = "test02"\nmemory = 64\ndisk = [ "file:/data/test01.img,xvda,w" ]\nvif = [ "bridge=xenbr0" ]\n');
-    expect(await sh(node2, "xm create test02")).toContain("Started domain test02");
+    await createDomain(node2, "test02");
     try {
       const r = server.resource(mountProvider);
       const e = await expectFailure(r.up(mountInputs(node2, { existingContent: "carry" })));
@@ -173,7 +177,8 @@ describe("NfsMount on the lab's Xen hosts", () => {
       expect(await mountLine(node2)).toBe("");
       expect(await md5(node2, "/data/test01.img")).toBe(local);
     } finally {
-      await sh(node2, "xm destroy test02; rm -f /etc/xen/test02");
+      await destroyDomain(node2, "test02");
+      await sh(node2, "rm -f /etc/xen/test02");
     }
   });
 
@@ -244,7 +249,7 @@ describe("NfsMount on the lab's Xen hosts", () => {
 
   test("delete is refused while a domain's disk is on the share, naming the domain", async () => {
     await sh(node1, "cat > /etc/xen/test01", [], 'name = "test01"\nmemory = 64\ndisk = [ "file:/data/test01.img,xvda,w" ]\nvif = [ "bridge=xenbr0" ]\n');
-    expect(await sh(node1, "xm create test01")).toContain("Started domain test01");
+    await createDomain(node1, "test01");
     try {
       const e = await expectFailure(mounts.node1.destroy());
       expect(e.details).toContain("refusing to unmount");
@@ -253,7 +258,7 @@ describe("NfsMount on the lab's Xen hosts", () => {
       expect(await mountLine(node1)).toContain(` fuse.nfs ${SRC}`);
       expect(await sh(node1, "grep -c ' /data ' /etc/fstab")).toBe("1\n");
     } finally {
-      await sh(node1, "xm destroy test01");
+      await destroyDomain(node1, "test01");
     }
   });
 
