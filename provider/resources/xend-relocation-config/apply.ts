@@ -4,7 +4,7 @@
  * on the expected address). If xend does not come up, the previous file is put back, xend is started again,
  * and the error carries the tail of xend.log.
  */
-import { gatherFacts } from "../../host/facts";
+import { gatherFacts, type Probe } from "../../host/facts";
 import { withHostLock } from "../../host/lock";
 import { service } from "../../host/service";
 import { writeFileAtomic } from "../../host/write-file";
@@ -40,19 +40,36 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a xend that answers gets to open its relocation port (it does so as it starts). */
 const LISTEN_GRACE_MS = 10_000;
+/** How long xend may be seen not running at all (its init script's status) before we stop waiting for it. */
+const GONE_GRACE_MS = 5_000;
+
+/** Whether the xend daemon runs at all (`service xend status`), answering or not yet. */
+const xendProcessProbe: Probe<boolean> = {
+  script: `PATH=$PATH:/sbin:/usr/sbin
+if command -v service >/dev/null 2>&1; then service xend status >/dev/null 2>&1; else /etc/init.d/xend status >/dev/null 2>&1; fi`,
+  parse: (o) => o.code === 0,
+};
 
 /**
- * Waits until xend answers (up to timeoutMs) and then, when the server is on, until it listens as configured
- * (up to LISTEN_GRACE_MS more). Returns what was missing, or null.
+ * Waits until xend answers (up to timeoutMs; less when the daemon is seen gone for GONE_GRACE_MS) and then, when
+ * the server is on, until it listens as configured (up to LISTEN_GRACE_MS more). Returns what was missing, or null.
  */
 async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: number): Promise<string | null> {
   let end = Date.now() + timeoutMs;
   let answered = false;
+  let goneSince: number | null = null;
   for (;;) {
-    const f = await gatherFacts(h, { answers: xendAnswersProbe, listening: listenersProbe }, { timeoutMs: 30_000 });
+    const f = await gatherFacts(h, { answers: xendAnswersProbe, running: xendProcessProbe, listening: listenersProbe }, { timeoutMs: 30_000 });
     let missing: string;
-    if (!f.answers) missing = "xend does not answer `xm list`";
-    else if (want.server && !listensOn(f.listening, want.port, want.address)) {
+    if (!f.answers) {
+      missing = "xend does not answer `xm list`";
+      if (f.running) goneSince = null;
+      else {
+        goneSince ??= Date.now();
+        missing += " (the xend daemon is not running: it exited)";
+        if (Date.now() - goneSince >= GONE_GRACE_MS) return missing;
+      }
+    } else if (want.server && !listensOn(f.listening, want.port, want.address)) {
       if (!answered) end = Math.min(end, Date.now() + LISTEN_GRACE_MS);
       answered = true;
       missing = `xend answers but does not listen on ${want.address || "*"}:${want.port} (listening: ${f.listening.join(", ") || "nothing"})`;

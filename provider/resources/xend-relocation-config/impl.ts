@@ -6,6 +6,7 @@
  * changes them: the upstream default's `server yes` + localhost-only, or Red Hat's relocation off.
  */
 import { connect } from "../../ssh/pool";
+import { ExecError } from "../../ssh/remote-host";
 import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
 import { applyRelocation, relocationFacts, XendStartError } from "./apply";
 import { currentSettings, desiredFromSettings, desiredRelocation, inputsFromHost, relocationDrift, planRelocation } from "./plan";
@@ -19,7 +20,15 @@ import {
 } from "./schema";
 import type { RelocationSettings } from "../../formats/sxp-xend-relocation";
 
-async function observe(i: XendRelocationInputs, extra: { previous: RelocationSettings; backupPath: string | null; restarted: boolean; warnings: string[] }): Promise<XendRelocationObserved> {
+interface Carried {
+  previous: RelocationSettings;
+  createdFile: boolean;
+  backupPath: string | null;
+  restarted: boolean;
+  warnings: string[];
+}
+
+async function observe(i: XendRelocationInputs, extra: Carried): Promise<XendRelocationObserved> {
   const h = await connect(i.connection);
   const f = await relocationFacts(h, i);
   const eff = currentSettings(i.configPath, f.config);
@@ -27,6 +36,7 @@ async function observe(i: XendRelocationInputs, extra: { previous: RelocationSet
   return {
     effective: eff,
     previous: extra.previous,
+    createdFile: extra.createdFile,
     hostsAllowValue: desiredRelocation(i, eff).hostsAllow,
     xendRunning: f.xendRunning,
     listening: f.listening.filter((l) => [eff.port, eff.sslPort].includes(Number(l.slice(l.lastIndexOf(":") + 1)))),
@@ -37,20 +47,22 @@ async function observe(i: XendRelocationInputs, extra: { previous: RelocationSet
   };
 }
 
-async function converge(i: XendRelocationInputs, ctx: ProviderContext, previous: RelocationSettings | undefined, id: string) {
+/** `prior`: what create recorded (undefined on create itself). */
+async function converge(i: XendRelocationInputs, ctx: ProviderContext, prior: Pick<Carried, "previous" | "createdFile"> | undefined, id: string) {
   const h = await connect(i.connection);
   let result;
   try {
     result = await applyRelocation(h, i, ctx);
   } catch (e) {
     if (e instanceof XendStartError && !e.restored) {
-      throw PartialFailure.after(e, id, { previous: previous ?? null }, "the host may be left with the new file and xend down");
+      throw PartialFailure.after(e, id, { previous: prior?.previous ?? null, createdFile: prior?.createdFile ?? false }, "the host may be left with the new file and xend down");
     }
     throw e;
   }
-  const before = previous ?? result.plan.edit?.before;
+  const before = prior?.previous ?? result.plan.edit?.before;
   if (!before) throw new Error("internal error: no previous settings recorded");
-  return observe(i, { previous: before, backupPath: result.backupPath, restarted: result.restarted, warnings: result.plan.warnings });
+  const createdFile = prior ? prior.createdFile : result.facts.config === null;
+  return observe(i, { previous: before, createdFile, backupPath: result.backupPath, restarted: result.restarted, warnings: result.plan.warnings });
 }
 
 export const impl = defineResource<XendRelocationInputs, XendRelocationOutputs>({
@@ -99,7 +111,7 @@ export const impl = defineResource<XendRelocationInputs, XendRelocationOutputs>(
   },
 
   async update(id, olds, news, ctx) {
-    return { outs: await converge(news, ctx, olds.previous, id) };
+    return { outs: await converge(news, ctx, olds.previous ? { previous: olds.previous, createdFile: olds.createdFile ?? false } : undefined, id) };
   },
 
   async delete(id, olds, ctx) {
@@ -115,5 +127,11 @@ export const impl = defineResource<XendRelocationInputs, XendRelocationOutputs>(
     }
     ctx.log.info(`restoring the relocation settings found before create: ${JSON.stringify(olds.previous)}`);
     await applyRelocation(h, olds, ctx, desiredFromSettings(olds.previous));
+    if (olds.createdFile) {
+      // the settings are back to xend's defaults, which is what the absent file gave
+      const argv = ["sh", "-c", 'cp -p -- "$1" "$1.xen-ha-deleted.bak" && rm -f -- "$1"', "sh", olds.configPath];
+      const r = await h.exec(argv, { timeoutMs: olds.timeoutSeconds * 1000 });
+      if (r.code !== 0) throw new ExecError(h.label, argv, r);
+    }
   },
 });

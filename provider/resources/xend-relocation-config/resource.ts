@@ -22,7 +22,7 @@ export interface XendRelocationConfigArgs {
 
 const OUTPUTS = [
   "connection", "enabled", "port", "address", "hostsAllow", "allowAllHosts", "ssl", "configPath", "timeoutSeconds",
-  "effective", "previous", "hostsAllowValue", "xendRunning", "listening", "xendRestarted", "backupPath", "drift", "warnings",
+  "effective", "previous", "createdFile", "hostsAllowValue", "xendRunning", "listening", "xendRestarted", "backupPath", "drift", "warnings",
 ] as const;
 
 // every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource

@@ -166,6 +166,8 @@ export interface XendRelocationObserved {
    * these (e.g. the upstream default's `server yes` with localhost only, or Red Hat's relocation off).
    */
   previous: RelocationSettings;
+  /** Whether the file did not exist before create: delete then removes it again (keeping a `.xen-ha-deleted.bak` copy). */
+  createdFile: boolean;
   /** The value written to xend-relocation-hosts-allow. */
   hostsAllowValue: string;
   /** Whether xend answers (`xm list`). */
