@@ -48,7 +48,7 @@ export function runSection(title: string, result: Pick<RunResult, "steps" | "wal
 
 export function migrationLine(m: LastMigrationOut | null | undefined): string {
   if (!m) return "no migration was recorded";
-  if (m.kind !== "migrate") return `${m.to}: started there (${m.kind}, ${m.toolstack})`;
+  if (m.kind !== "migrate") return `started on ${m.to} (${m.toolstack} create)`;
   const probe =
     m.packetsSent === null
       ? "no probe"

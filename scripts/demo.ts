@@ -101,7 +101,13 @@ function report(runs: [string, Pick<RunResult, "steps" | "wallMs" | "ok" | "erro
   // A failed run has no outputs: report the last run that has them.
   const last = [...runs].reverse().find(([, r]) => Object.keys(r.outputs).length > 0)?.[1] ?? runs[runs.length - 1]![1];
   const lines = ["", `== summary (lab "${lab}", toolstack ${toolstack})`];
-  for (const [title, r] of runs) lines.push(...runSection(title, r, hosts));
+  let previous = "null";
+  for (const [title, r] of runs) {
+    lines.push(...runSection(title, r, hosts));
+    const placement = JSON.stringify(r.outputs.lastMigration ?? null);
+    if (placement !== previous && r.outputs.lastMigration) lines.push(`   test01: ${migrationLine(r.outputs.lastMigration as LastMigrationOut)}`);
+    previous = placement;
+  }
   lines.push(`test01 runs on: ${String(last.outputs.test01Host ?? "unknown")}`);
   lines.push(`migration: ${migrationLine(last.outputs.lastMigration as LastMigrationOut | null)}`);
   lines.push(`demo wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -24,6 +24,6 @@ test("the migration line gives wall time, downtime and lost pings, or why they a
   const m = { from: "node1", to: "node2", kind: "migrate", wallMs: 1156.4, downtimeMs: 83, packetsSent: 163, packetsLost: 4, maxRttMs: 0.31, toolstack: "xm" };
   expect(migrationLine(m)).toBe("node1 → node2 with xm migrate: wall 1156 ms; downtime 83 ms, 4 of 163 pings lost, max RTT 0.3 ms");
   expect(migrationLine({ ...m, packetsSent: null, packetsLost: null, downtimeMs: null, maxRttMs: null })).toBe("node1 → node2 with xm migrate: wall 1156 ms; no probe");
-  expect(migrationLine({ ...m, kind: "start", from: "", to: "node1" })).toBe("node1: started there (start, xm)");
+  expect(migrationLine({ ...m, kind: "start", from: "", to: "node1" })).toBe("started on node1 (xm create)");
   expect(migrationLine(null)).toBe("no migration was recorded");
 });
