@@ -29,9 +29,13 @@ const inputs = z.strictObject({
 export type EchoInputs = z.infer<typeof inputs>;
 export interface EchoOutputs extends EchoInputs {
   generation: number;
+  configuredGreeting?: string;
   pid: number;
   note?: string;
 }
+
+/** What the impl's configure received (once per provider process). */
+let configuredGreeting: string | undefined;
 
 function dirty(): Record<string, unknown> {
   return { nothing: undefined, buf: Buffer.from("bytes"), big: 12n, when: new Date(0), list: [1, undefined, 3] };
@@ -41,6 +45,9 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
   kind: "Echo",
   inputs,
   describe: (p) => p.name ?? "",
+  async configure(config) {
+    configuredGreeting = config.get("greeting") ?? "(none)";
+  },
   diff: (olds, news) =>
     core.mergeDiffs(
       core.diffFields(olds, news, { fields: core.inputFields(inputs), replaceOn: ["path"], deleteBeforeReplace: true }),
@@ -70,7 +77,7 @@ export const impl = core.defineResource<EchoInputs, EchoOutputs>({
     if (i.fail === "create-partial") {
       throw core.PartialFailure.after(new Error("second step failed"), id, { generation: 1, pid: process.pid, note: "half done" }, "first step done");
     }
-    return { id, outs: { generation: 1, pid: process.pid, ...(i.emit === "dirty" ? dirty() : {}) } };
+    return { id, outs: { generation: 1, pid: process.pid, configuredGreeting, ...(i.emit === "dirty" ? dirty() : {}) } };
   },
   async update(id, olds, news) {
     if (news.fail === "update") throw new Error("update refused before touching anything");

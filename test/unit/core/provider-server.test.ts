@@ -163,6 +163,8 @@ test("progress logged by a provider reaches the process output, prefixed, with t
   const out = (await server.outputSince(mark)).join("\n");
   expect(out).toContain("[xen-ha] Echo logs: creating logs with password [secret]");
   expect(out).toContain("[xen-ha] Echo logs: config greeting: hello");
+  // the impl's own configure ran with the stack config before the first call
+  expect(res.state?.outputs.configuredGreeting).toBe("hello");
   // Without an engine connection the SDK's pulumi.log falls back to the console of the provider process.
   expect(out).toContain("info: [runtime] sdk log from logs");
   expect(out).toContain("warning: [runtime] sdk warning from logs");
