@@ -270,12 +270,14 @@ describe("ping during a migration", () => {
 
   test("observer pings the guest every 10 ms: answers before and after, the gap is short", async () => {
     const ip = lab.guestIp(0);
-    const ping = lab.run("observer", `ping -D -i 0.01 -w 6 ${ip}`);
-    await new Promise((r) => setTimeout(r, 1500));
+    expect((await lab.run("observer", `ping -c 1 -W 2 ${ip}`)).code).toBe(0);
+    const ping = lab.run("observer", `ping -D -i 0.01 -w 12 ${ip}`);
+    await new Promise((r) => setTimeout(r, 2000));
+    const t0 = Date.now();
     const m = await lab.run("node1", `xm migrate -l test01 ${lab.host("node2").address}`);
+    const t1 = Date.now();
     expect(m.code).toBe(0);
-    const out = (await ping).stdout;
-    const replies = pingReplies(out);
+    const replies = pingReplies((await ping).stdout);
     let gap = 0;
     let lost = 0;
     for (let i = 1; i < replies.length; i++) {
@@ -283,8 +285,9 @@ describe("ping during a migration", () => {
       lost = Math.max(lost, replies[i].seq - replies[i - 1].seq - 1);
     }
     process.stdout.write(`xm migrate -l: longest gap between replies ${gap.toFixed(1)} ms, ${lost} consecutive replies missing, ${replies.length} replies\n`);
-    expect(replies.length).toBeGreaterThan(100);
-    expect(replies[0].t).toBeLessThan(replies[replies.length - 1].t - 3000); // answered well before and after
+    // the guest answered before the migration started and after it ended (ping -D stamps use the same clock)
+    expect(replies.some((r) => r.t < t0)).toBe(true);
+    expect(replies.some((r) => r.t > t1)).toBe(true);
     expect(lost).toBeLessThan(100); // the vifs move within the pause: never an ARP-expiry outage (~20 s)
     expect(await names("node2")).toEqual(["test01"]);
   });
