@@ -1,18 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource } from "../../core/resource";
-import type { XenDomainConfigOutputs } from "./schema";
-import type { ConnectionInput } from "../../ssh/connection";
+import { XenHaResource, type ArgsOf } from "../../core/resource";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
-import type { z } from "zod";
-import type { xenDomainConfigInputsSchema } from "./schema";
+import type { XenDomainConfigOutputs, xenDomainConfigInputsSchema } from "./schema";
 
 const provider = makeProvider("xen-domain-config");
 
-type In = z.input<typeof xenDomainConfigInputsSchema>;
-
-/** The inputs (see docs/resources/xen-domain-config.md), each of which may be a Pulumi Input. */
-export type XenDomainConfigArgs = { [K in keyof In]: K extends "connection" ? pulumi.Input<ConnectionInput> : pulumi.Input<In[K]> };
+/** The inputs (see docs/resources/xen-domain-config.md); any part may be a Pulumi Input. */
+export type XenDomainConfigArgs = ArgsOf<typeof xenDomainConfigInputsSchema>;
 
 const OUTPUTS = [
   "connection", "name", "flavour", "path", "memory", "maxmem", "vcpus", "uuid", "boot", "disks", "vifs", "vfbs",

@@ -1,24 +1,14 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource } from "../../core/resource";
+import { XenHaResource, type ArgsOf } from "../../core/resource";
 import type { XendRelocationOutputs } from "./schema";
-import type { ConnectionInput } from "../../ssh/connection";
 import type { RelocationSettings } from "../../formats/sxp-xend-relocation";
-import type { HostsAllowItem } from "./schema";
+import type { HostsAllowItem, xendRelocationInputsSchema } from "./schema";
 
 const provider = makeProvider("xend-relocation-config");
 
-export interface XendRelocationConfigArgs {
-  connection: pulumi.Input<ConnectionInput>;
-  enabled?: pulumi.Input<boolean>;
-  port?: pulumi.Input<number>;
-  address?: pulumi.Input<string>;
-  hostsAllow?: pulumi.Input<pulumi.Input<HostsAllowItem>[]>;
-  allowAllHosts?: pulumi.Input<boolean>;
-  ssl?: pulumi.Input<{ port?: pulumi.Input<number>; keyFile: pulumi.Input<string>; certFile: pulumi.Input<string> }>;
-  configPath?: pulumi.Input<string>;
-  timeoutSeconds?: pulumi.Input<number>;
-}
+/** The inputs (see docs/resources/xend-relocation-config.md); any part may be a Pulumi Input. */
+export type XendRelocationConfigArgs = ArgsOf<typeof xendRelocationInputsSchema>;
 
 const OUTPUTS = [
   "connection", "enabled", "port", "address", "hostsAllow", "allowAllHosts", "ssl", "configPath", "timeoutSeconds",

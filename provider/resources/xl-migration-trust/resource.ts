@@ -1,21 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource } from "../../core/resource";
-import type { XlMigrationTrustOutputs } from "./schema";
-import type { ConnectionInput } from "../../ssh/connection";
+import { XenHaResource, type ArgsOf } from "../../core/resource";
+import type { XlMigrationTrustOutputs, xlMigrationTrustInputsSchema } from "./schema";
 
 const provider = makeProvider("xl-migration-trust");
 
-export interface XlMigrationTrustArgs {
-  source: pulumi.Input<ConnectionInput>;
-  target: pulumi.Input<ConnectionInput>;
-  targetAddress?: pulumi.Input<string>;
-  sourceAddresses?: pulumi.Input<pulumi.Input<string>[]>;
-  keyPath?: pulumi.Input<string>;
-  sshClientConfig?: pulumi.Input<boolean>;
-  authorizedKeysPath?: pulumi.Input<string>;
-  timeoutSeconds?: pulumi.Input<number>;
-}
+/** The inputs (see docs/resources/xl-migration-trust.md); any part may be a Pulumi Input. */
+export type XlMigrationTrustArgs = ArgsOf<typeof xlMigrationTrustInputsSchema>;
 
 const OUTPUTS = [
   "source", "target", "targetAddress", "sourceAddresses", "keyPath", "sshClientConfig", "authorizedKeysPath", "timeoutSeconds",
