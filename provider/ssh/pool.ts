@@ -62,15 +62,20 @@ function forwardThrough(jump: Session, host: string, port: number): Promise<Dupl
   });
 }
 
+/** What a dial depends on; callers waiting on a failed dial with the same inputs share its failure. */
+const dialInputs = new WeakMap<Promise<Session>, string>();
+
 async function sessionFor(conn: ProxyConnection & { proxy?: ProxyConnection }): Promise<Session> {
   const key = poolKey(conn);
   let pending = sessions.get(key);
   if (pending) {
-    const s = await pending.catch(() => undefined);
-    if (s && s.alive) {
-      checkReuse(s, conn);
-      return s;
+    const outcome = await pending.then((s) => ({ s }), (e: Error) => ({ e }));
+    if ("s" in outcome && outcome.s.alive) {
+      checkReuse(outcome.s, conn);
+      return outcome.s;
     }
+    // Resources created together on an unreachable host would otherwise each repeat every dial in turn.
+    if ("e" in outcome && dialInputs.get(pending) === JSON.stringify(conn)) throw outcome.e;
     if (sessions.get(key) === pending) sessions.delete(key);
     pending = sessions.get(key);
     if (pending) return sessionFor(conn);
@@ -85,6 +90,7 @@ async function sessionFor(conn: ProxyConnection & { proxy?: ProxyConnection }): 
     return s;
   });
   sessions.set(key, created);
+  dialInputs.set(created, JSON.stringify(conn));
   created.catch(() => {
     if (sessions.get(key) === created) sessions.delete(key);
   });

@@ -1,5 +1,6 @@
 /** Host-key verification and dialing against real sshd: pinned keys, known_hosts, unknown hosts, timeouts, jump hosts. */
 import { execFileSync } from "child_process";
+import { type AddressInfo, type Socket, createServer } from "net";
 import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -127,5 +128,27 @@ test("credential problems fail at once (no retries), naming the field", async ()
     expect(e.reason).toBe(reason);
     expect(e.message).not.toMatch(/dial attempts failed/); // not retried
     expect(e.message).not.toContain("secret pw");
+  }
+});
+
+test("resources created together on an unanswering host share one series of dials", async () => {
+  // A TCP server that accepts and never speaks SSH; it counts the dials it receives.
+  let accepted = 0;
+  const sockets: Socket[] = [];
+  const server = createServer((sock) => {
+    accepted++;
+    sockets.push(sock);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const target = { ...conn(node1), host: "127.0.0.1", port, dialErrorLimit: 2, perDialTimeout: 1 };
+    const errors = await Promise.all(Array.from({ length: 5 }, () => connect(target).then(() => undefined, (e: Error) => e)));
+    expect(errors.every((e) => e instanceof SshConnectionError && /2 dial attempts failed.*timed out after 1 s/.test(e.message)))
+      .toBe(true);
+    expect(accepted).toBe(2); // not 5 x 2
+  } finally {
+    sockets.forEach((s) => s.destroy());
+    server.close();
   }
 });
