@@ -290,4 +290,28 @@ describe("NfsMount on the lab's Xen hosts", () => {
     expect(await sh(node2, "test -e /mnt/xen-ha-scratch && echo present || echo gone")).toBe("gone\n");
     expect(await sh(node2, "grep -c xen-ha-scratch /etc/fstab; true")).toBe("0\n");
   });
+
+  test("something else mounted at the mount point: refused by default, replaced only when asked, never a tmpfs", async () => {
+    await sh(node2, "mkdir -p /srv/local-data && echo local > /srv/local-data/local.txt && mount --bind /srv/local-data /data");
+    try {
+      const r = server.resource(mountProvider);
+      const e = await expectFailure(r.up(mountInputs(node2)));
+      expect(e.details).toMatch(/\/data has \S+ \(\S+\) mounted, not .*NFS cannot switch source with a remount/);
+      expect(r.state).toBeUndefined();
+      const up = await r.up(mountInputs(node2, { replaceDifferentSource: true }));
+      expect(up.state.outputs.drift).toEqual([]);
+      expect(await mountLine(node2)).toMatch(new RegExp(` fuse\\.nfs ${SRC.replace(/\./g, "\\.")}\\n$`));
+      expect(await sh(node2, "cat /srv/local-data/local.txt")).toBe("local\n");
+      await r.destroy();
+      expect(await mountLine(node2)).toBe("");
+
+      await sh(node2, "mount -t tmpfs -o size=1m tmpfs /data && echo only-in-memory > /data/note");
+      const t = server.resource(mountProvider);
+      const refused = await expectFailure(t.up(mountInputs(node2, { replaceDifferentSource: true })));
+      expect(refused.details).toContain("/data has tmpfs (tmpfs) mounted: its content lives only in memory");
+      expect(await sh(node2, "cat /data/note")).toBe("only-in-memory\n");
+    } finally {
+      await sh(node2, "while grep -q ' /data ' /proc/self/mountinfo; do umount /data || break; done; rm -rf /srv/local-data");
+    }
+  });
 });

@@ -37,6 +37,9 @@ export interface MountPlan {
   replan: boolean;
 }
 
+/** Filesystems whose content is gone once unmounted: replaceDifferentSource never unmounts these. */
+const MEMORY_FS = new Set(["tmpfs", "ramfs"]);
+
 export function desiredFstabEntry(i: NfsMountInputs): FstabEntry {
   return {
     source: mountSource(i),
@@ -98,6 +101,13 @@ export function planMount(i: NfsMountInputs, f: MountFacts): MountPlan {
           errors.push(
             `${mp} has ${what} mounted, not ${mountSource(i)}: NFS cannot switch source with a remount. ` +
               `Unmount it yourself, or set replaceDifferentSource to unmount it (refused while in use)`,
+          );
+          return { steps: [], errors, replan: false };
+        }
+        if (MEMORY_FS.has(current.fsType)) {
+          errors.push(
+            `${mp} has ${what} mounted: its content lives only in memory and unmounting it would destroy it; ` +
+              `unmount it yourself once it holds nothing you need`,
           );
           return { steps: [], errors, replan: false };
         }

@@ -84,8 +84,8 @@ export const nfsMountInputsSchema = z.strictObject({
     .default(false)
     .describe(
       "When something else is mounted at the mount point (another server or export, or a local filesystem): " +
-        "false (default) stops with an error naming it; true unmounts it (refused while in use) and mounts " +
-        "this export instead.",
+        "false (default) stops with an error naming it; true unmounts it (refused while in use, and never for " +
+        "tmpfs/ramfs, whose content an unmount destroys) and mounts this export instead.",
     ),
   probeTimeoutSeconds: seconds(1, 120, 5)
     .describe(

@@ -89,6 +89,13 @@ describe("planMount", () => {
     });
   });
 
+  it("never unmounts a memory filesystem, even with replaceDifferentSource", () => {
+    const tmpfs = "60 28 0:50 / /data rw,relatime - tmpfs tmpfs rw,size=1024k";
+    const p = planMount(inputs({ replaceDifferentSource: true }), facts([root, tmpfs], rhelFstab, { responding: true, entries: null }));
+    expect(p.steps).toEqual([]);
+    expect(p.errors[0]).toContain("/data has tmpfs (tmpfs) mounted: its content lives only in memory");
+  });
+
   it("refuses to touch a mount that does not answer, and a mount point that does not", () => {
     const dead = planMount(inputs(), facts([root, kernelNfs()], rhelFstab, { responding: false, entries: null }));
     expect(dead.errors[0]).toContain("is not responding");
