@@ -102,7 +102,7 @@ export async function applyTrust(
       wrapperInstalled: (prior?.wrapperInstalled ?? false) || plan.wrapper !== null && state.target.wrapper === null,
       fromAddresses: plan.fromAddresses,
       knownHostsAdded: [...new Set([...(prior?.knownHostsAdded ?? []), ...plan.knownHostsAdded])],
-      sshConfigAdded: (prior?.sshConfigAdded ?? false) || plan.sshConfig !== null,
+      sshConfigAdded: i.sshClientConfig && ((prior?.sshConfigAdded ?? false) || plan.sshConfig !== null),
       sshCommand: sshCommand(keyPath),
       createdFiles: [
         ...new Set([

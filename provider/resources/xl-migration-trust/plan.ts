@@ -116,9 +116,9 @@ export function planTrust(i: XlMigrationTrustInputs, s: TrustInputsState): Trust
   }
   const line = authorizedLine(s.target.openssh, from, key);
   const ak = setAuthorizedKey(s.authorizedKeys, key.blob, line);
-  const sshConfig = i.sshClientConfig && !hasSshConfigBlock(s.source.sshConfig, name, keyPath)
-    ? setSshConfigBlock(s.source.sshConfig, name, keyPath)
-    : null;
+  // the block is added when asked for, and taken out again when no longer asked for
+  const wantedConfig = i.sshClientConfig ? setSshConfigBlock(s.source.sshConfig, name, keyPath) : removeSshConfigBlock(s.source.sshConfig, name);
+  const sshConfig = wantedConfig === (s.source.sshConfig ?? "") ? null : wantedConfig;
   return {
     ...empty,
     authorizedLine: line,

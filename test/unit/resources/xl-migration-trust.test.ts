@@ -145,6 +145,14 @@ describe("trust plan", () => {
     expect(again).toMatchObject({ errors: [], authorizedKeys: null, wrapper: null, knownHosts: null, sshConfig: null });
   });
 
+  it("sshClientConfig turned off takes the block out again, leaving the other lines", () => {
+    const withBlock = planTrust(inputs, state({ source: { ...state().source, sshConfig: "Host *\n    ServerAliveInterval 30\n" } })).sshConfig;
+    const off = xlMigrationTrustInputsSchema.parse({ ...inputs, sshClientConfig: false });
+    const p = planTrust(off, state({ source: { ...state().source, sshConfig: withBlock } }));
+    expect(p.sshConfig).toBe("Host *\n    ServerAliveInterval 30\n");
+    expect(planTrust(off, state()).sshConfig).toBeNull();
+  });
+
   it("refuses a target without xl and a changed host key", () => {
     const key = parsePublicKey(HOST_KEY)!;
     expect(planTrust(inputs, state({ target: { ...state().target, xl: false } })).errors[0]).toMatch(/xl is not installed/);
