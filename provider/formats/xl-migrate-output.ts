@@ -33,7 +33,7 @@ const SUMMARIES: Record<XlMigrateErrorKind, string> = {
   "suspend-failed": "the source could not suspend the domain",
   "resumed-at-sender": "the migration failed and xl resumed the domain on the source",
   "handshake-failed": "the migration failed during its final handshake: the domain may be on either host",
-  "transport-failed": "the migration stream over ssh broke",
+  "transport-failed": "the migration stream over ssh broke (the target's end died or the connection dropped)",
   "no-such-domain": "the source has no domain of that name",
   "bad-option": "xl rejected an option",
   unknown: "xl migrate failed",
@@ -50,6 +50,9 @@ const RULES: [RegExp, XlMigrateErrorKind][] = [
   [/xl: (command )?not found|xl: No such file or directory/, "target-no-xl"],
   [/Failed to enable logdirty/, "no-logdirty"],
   [/migration target: Domain creation failed|cannot \(re-\)build domain/, "target-create-failed"],
+  // The stream broke under the sender while it wrote (the target's end died): libxl then reports the
+  // suspend as failed too, but the cause is the transport.
+  [/Failed to write .*migration stream|\(32 = Broken pipe\)/, "transport-failed"],
   [/failed to suspend at sender|libxl_domain_suspend failed/, "suspend-failed"],
   [/resuming at sender/, "resumed-at-sender"],
   [/migration transport process \[\d+\] exited with error status/, "transport-failed"],

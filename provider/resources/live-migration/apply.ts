@@ -72,8 +72,22 @@ async function reach(candidate: CandidateHost): Promise<Reached> {
   }
 }
 
+/**
+ * A pooled connection can die between two uses (the server, or an idle timer, closed it) and fail the next
+ * channel at once. Probes are read-only, so such a quick connection-level failure is worth one more try, on a
+ * fresh connection.
+ */
+const STALE_CONNECTION = /Not connected|was lost|ECONNRESET/;
+
 async function ask<P extends Record<string, Probe<unknown>>>(host: RemoteHost, what: string, probes: P) {
-  return withTimeout(what, ASK_TIMEOUT_MS, () => gatherFacts(host, probes, { timeoutMs: ASK_TIMEOUT_MS }));
+  const once = () => withTimeout(what, ASK_TIMEOUT_MS, () => gatherFacts(host, probes, { timeoutMs: ASK_TIMEOUT_MS }));
+  try {
+    return await once();
+  } catch (e) {
+    if (!STALE_CONNECTION.test(message(e))) throw e;
+    await sleep(500);
+    return once();
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------

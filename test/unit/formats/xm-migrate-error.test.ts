@@ -91,6 +91,13 @@ describe("classifyXlMigrate (real Xen 4.17 transcripts)", () => {
     ["migration target: Domain creation failed (code -3).\nMigration failed, resuming at sender.\n", "target-create-failed"],
     ["xc: error: Save failed\nMigration failed, resuming at sender.\n", "resumed-at-sender"],
     [" ** Migration failed during final handshake **\n", "handshake-failed"],
+    [
+      "xc: error: Failed to write page data to migration stream (32 = Broken pipe): Internal error\n" +
+        "migration sender: libxl_domain_suspend failed (rc=-3)\n" +
+        "libxl: info: libxl_exec.c:117:libxl_report_child_exitstatus: migration transport process [3374] exited with error status 255\n" +
+        "Migration failed, resuming at sender.\n",
+      "transport-failed",
+    ],
     ["test02 is an invalid domain identifier (rc=-6)\n", "no-such-domain"],
     ["something new\n", "unknown"],
   ])("%j -> %s", (out, kind) => {
