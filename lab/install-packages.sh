@@ -11,7 +11,12 @@ PACKAGES=(
   python3-fusepy fuse3          # the FUSE passthrough behind the mount.nfs stand-in (honours fsname/subtype)
   iputils-ping iputils-arping   # observer pings; gratuitous ARP after a migration
   iproute2 util-linux procps psmisc kmod
+  sudo                          # the ssh layer's sudo tests (a non-root user on a lab host)
 )
+# --real-xen: the real-Xen tier (lab/realxen/) boots Xen hosts in QEMU and builds their images from Debian packages
+if [ "${1:-}" = "--real-xen" ]; then
+  PACKAGES+=(qemu-system-x86 qemu-utils e2fsprogs binutils kmod)
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
