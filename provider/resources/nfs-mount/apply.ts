@@ -33,9 +33,21 @@ async function limited(h: RemoteHost, seconds: number, argv: string[]): Promise<
   return { code: r.code, output: (r.stdout + r.stderr).trim() };
 }
 
+/**
+ * A step that failed in a way that is known to have left the host as it was (the command reported failure, a
+ * refusal before acting, the carry script's own undo). Any other failure (a time limit, a dropped connection)
+ * may have left something done, and is reported as a partial failure.
+ */
+export class CleanStepFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CleanStepFailure";
+  }
+}
+
 function failIf(r: { code: number; output: string }, what: string, seconds: number): void {
   if (r.code === 124) throw new Error(`${what}: no result within ${seconds} s (the NFS server may be unreachable)`);
-  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}): ${r.output || "no message"}`);
+  if (r.code !== 0) throw new CleanStepFailure(`${what} failed (exit ${r.code}): ${r.output || "no message"}`);
 }
 
 /** Refuses (throws) while a process or a domain uses the mount point. */
@@ -44,7 +56,7 @@ export async function assertUnused(h: RemoteHost, i: NfsMountInputs, action: str
     timeoutMs: (Math.max(30, i.probeTimeoutSeconds) + 60) * 1000,
   });
   const why = describeUsers(i.mountPoint, users);
-  if (why !== null) throw new Error(`refusing to ${action}: ${why}`);
+  if (why !== null) throw new CleanStepFailure(`refusing to ${action}: ${why}`);
 }
 
 /** A step failed after `completed` steps had succeeded (each step is atomic or undoes itself). */
@@ -136,7 +148,9 @@ async function runMountStep(
           [CARRY_EXIT.copy]: "copy or verification failed; the copies were removed, the share unmounted and the content is back in place",
           [CARRY_EXIT.undo]: "UNDO FAILED, read on",
         };
-        throw new Error(`carrying the content of ${mp} onto ${src}: ${outcome[r.code] ?? `exit ${r.code}`}: ${msg}`);
+        const message = `carrying the content of ${mp} onto ${src}: ${outcome[r.code] ?? `exit ${r.code}`}: ${msg}`;
+        const undone = [CARRY_EXIT.aside, CARRY_EXIT.conflict, CARRY_EXIT.mount, CARRY_EXIT.copy] as number[];
+        throw undone.includes(r.code) ? new CleanStepFailure(message) : new Error(message);
       }
       case "writeFstab": {
         const w = await writeFileAtomic(h, FSTAB_PATH, step.content, { timeoutMs: t * 1000 });

@@ -10,7 +10,7 @@ import { connect } from "../../ssh/pool";
 import { withHostLock } from "../../host/lock";
 import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
 import type { RemoteHost } from "../../ssh/remote-host";
-import { applyMountSteps, gatherMountFacts, MOUNT_LOCK, MountStepError } from "./apply";
+import { applyMountSteps, CleanStepFailure, gatherMountFacts, MOUNT_LOCK, MountStepError } from "./apply";
 import { withDrift } from "../nfs-export/drift";
 import type { MountFacts } from "./facts";
 import { observeMount, planMount, planMountDelete } from "./plan";
@@ -44,8 +44,8 @@ async function converge(h: RemoteHost, i: NfsMountInputs, ctx: ProviderContext, 
     } catch (e) {
       const after = await gatherMountFacts(h, i).catch(() => facts);
       const props = { ...observed(i, after, { createdMountPoint: created, backupPath }) };
-      // Each step is atomic or undoes itself: when the very first one failed, the host is as it was.
-      if (!changed && e instanceof MountStepError && e.completed === 0) throw e.cause;
+      // When the very first step failed cleanly, the host is as it was: a plain error, nothing recorded.
+      if (!changed && e instanceof MountStepError && e.completed === 0 && e.cause instanceof CleanStepFailure) throw e.cause;
       throw PartialFailure.after(e, id, props, `NfsMount ${id}: stopped after a failed step; see drift for what is in place`);
     }
     facts = await gatherMountFacts(h, i);
