@@ -109,7 +109,6 @@ function report(runs: [string, Pick<RunResult, "steps" | "wallMs" | "ok" | "erro
     previous = placement;
   }
   lines.push(`test01 runs on: ${String(last.outputs.test01Host ?? "unknown")}`);
-  lines.push(`migration: ${migrationLine(last.outputs.lastMigration as LastMigrationOut | null)}`);
   lines.push(`demo wall time: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   lines.push(`(lab stays up: XENHA_LAB=${lab} npm run lab:down)`);
   process.stdout.write(lines.join("\n") + "\n");
