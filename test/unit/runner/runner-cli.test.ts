@@ -73,10 +73,12 @@ test("update in place, delete what the program dropped, replace create-before-de
   expect(fs.readFileSync(path.join(dir, "b.txt"), "utf8")).toBe("beta2 after 5");
 
   clearJournal();
+  const stateBefore = fs.readFileSync(stateFile, "utf8");
   const preview = runner("preview", "dropC");
   expect(preview.code).toBe(0);
   expect(preview.out).toMatch(/Note c \(would delete\)/);
   expect(journal()).toEqual([]); // preview: check and diff only
+  expect(fs.readFileSync(stateFile, "utf8")).toBe(stateBefore); // and no state written
   expect(fs.existsSync(path.join(dir, "c.txt"))).toBe(true);
 
   expect(runner("up", "dropC").code).toBe(0);
