@@ -109,6 +109,38 @@ describe("already in place", () => {
   });
 });
 
+describe("dry runs", () => {
+  test("preflightOnly: every check is reported, nothing moves", async () => {
+    const res = server.resource(provider);
+    const mark = lab.mark();
+    const up = await res.up(lab.inputs("node2", { preflightOnly: true, probe: undefined }));
+    const checks = up.state.outputs.preflight as { host: string; check: string; ok: boolean }[];
+    expect(checks.filter((c) => !c.ok)).toEqual([]);
+    expect([...new Set(checks.map((c) => c.check))].sort()).toEqual(
+      ["bridge", "config", "disk", "memory", "reachable", lab.ts === "xm" ? "relocation" : "ssh", "toolstack", "version"].sort(),
+    );
+    expect(up.state.outputs.currentHost).toBe("node1");
+    expect(MigrationLab.changing(lab.commandsSince(mark))).toEqual([]);
+    expect(await lab.runningOn()).toEqual(["node1"]);
+  });
+
+  test("pulumi preview of a new desired host runs the preflight read-only and shows why up would stop", async () => {
+    const res = server.resource(provider);
+    await res.up(lab.inputs("node1", { probe: undefined }));
+    const mark = lab.mark();
+    const ok = await res.preview(lab.inputs("node2", { probe: undefined }));
+    expect(ok.op).toBe("update");
+    await lab.setFaults("node2", { reserveMemoryMiB: 3000 });
+    try {
+      await expect(res.preview(lab.inputs("node2", { probe: undefined }))).rejects.toThrow(/node2: memory: node2 has \d+ MiB free, test01 needs 128 MiB/);
+    } finally {
+      await lab.clearFaults();
+    }
+    expect(MigrationLab.changing(lab.commandsSince(mark))).toEqual([]);
+    expect(await lab.runningOn()).toEqual(["node1"]);
+  });
+});
+
 describe("preflight failures stop before any migrate, with the reason", () => {
   interface Case {
     name: string;
