@@ -4,6 +4,7 @@
  * link (S??NAME) in one of the multi-user runlevels 2-5.
  */
 import type { ExecResult, RemoteHost } from "../ssh/remote-host";
+import type { Probe, ProbeOutput } from "./facts";
 import { ExecError } from "../ssh/remote-host";
 
 export type InitSystem = "systemd" | "sysv";
@@ -32,7 +33,11 @@ export interface Service {
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]*$/;
 
 /** sd_booted(): systemd is the running init exactly when this folder exists. */
-const DETECT = "if [ -d /run/systemd/system ]; then echo systemd; else echo sysv; fi";
+const IS_SYSTEMD = "[ -d /run/systemd/system ]";
+const DETECT = `if ${IS_SYSTEMD}; then echo systemd; else echo sysv; fi`;
+
+/** The rc folders' entries (start or kill links) of the service named "$n", Debian and RHEL layouts. */
+const SYSV_LINK_GLOBS = '/etc/rc[0-6S].d/[SK][0-9][0-9]"$n" /etc/rc.d/rc[0-6].d/[SK][0-9][0-9]"$n"';
 
 /**
  * The SysV action: `service` when present (it sets up a clean environment), else the init script itself.
@@ -58,7 +63,8 @@ echo "neither chkconfig nor update-rc.d is installed" >&2
 exit 5`;
 
 /** Lists the rc folders' entries for the service, one per line ("/etc/rc3.d/S20nfs"). */
-const SYSV_LINKS = `for f in /etc/rc[0-6S].d/[SK][0-9][0-9]"$1" /etc/rc.d/rc[0-6].d/[SK][0-9][0-9]"$1"; do
+const SYSV_LINKS = `n=$1
+for f in ${SYSV_LINK_GLOBS}; do
   [ -e "$f" ] || [ -L "$f" ] && printf '%s\\n' "$f"
 done
 exit 0`;
@@ -85,6 +91,67 @@ export function systemdState(word: string): ServiceState {
   if (w === "inactive" || w === "failed" || w === "deactivating") return "stopped";
   return "unknown";
 }
+
+/** What serviceProbe observed. */
+export interface ServiceFact {
+  init: "systemd" | "sysv";
+  /** The service found, or null when none of the candidates exists. */
+  name: string | null;
+  running: boolean;
+  enabledAtBoot: boolean;
+}
+
+const SERVICE_SCRIPT = `PATH=$PATH:/sbin:/usr/sbin
+if ${IS_SYSTEMD}; then init=systemd; else init=sysv; fi
+printf 'init %s\\n' "$init"
+for n in "$@"; do
+  if [ "$init" = systemd ]; then
+    case "$(systemctl show -p LoadState "$n.service" 2>/dev/null)" in *=loaded) ;; *) continue ;; esac
+    printf 'name %s\\n' "$n"
+    printf 'active %s\\n' "$(systemctl is-active "$n" 2>/dev/null)"
+    printf 'enabled %s\\n' "$(systemctl is-enabled "$n" 2>/dev/null)"
+  else
+    [ -x "/etc/init.d/$n" ] || continue
+    printf 'name %s\\n' "$n"
+    if command -v service >/dev/null 2>&1; then service "$n" status >/dev/null 2>&1; else "/etc/init.d/$n" status >/dev/null 2>&1; fi
+    printf 'status %s\\n' "$?"
+    for f in ${SYSV_LINK_GLOBS}; do
+      if [ -e "$f" ] || [ -L "$f" ]; then printf 'link %s\\n' "$f"; fi
+    done
+  fi
+  exit 0
+done`;
+
+/** serviceProbe's parser. Pure. */
+export function parseService(o: ProbeOutput): ServiceFact {
+  const lines = o.stdout.split("\n");
+  const value = (key: string) => lines.find((l) => l.startsWith(`${key} `))?.slice(key.length + 1);
+  const init = value("init") === "systemd" ? "systemd" : "sysv";
+  const name = value("name") ?? null;
+  if (name === null) return { init, name, running: false, enabledAtBoot: false };
+  if (init === "systemd") {
+    const enabled = value("enabled") ?? "";
+    return {
+      init,
+      name,
+      running: systemdState(value("active") ?? "") === "running",
+      // Debian's nfs-kernel-server is an alias of nfs-server: is-enabled says "alias" for it.
+      enabledAtBoot: enabled === "enabled" || enabled === "alias",
+    };
+  }
+  const links = lines.filter((l) => l.startsWith("link ")).map((l) => l.slice(5)).join("\n");
+  return { init, name, running: sysvState(Number(value("status") ?? "4")) === "running", enabledAtBoot: parseSysvLinks(links, name) };
+}
+
+/**
+ * A probe for gatherFacts: the first of the candidate services that exists, with its run state and whether it
+ * starts at boot, read without changing anything (one round trip together with a resource's other probes).
+ */
+export const serviceProbe = (candidates: readonly string[]): Probe<ServiceFact> => ({
+  script: SERVICE_SCRIPT,
+  args: [...candidates],
+  parse: parseService,
+});
 
 export function service(h: RemoteHost, name: string): Service {
   if (!NAME.test(name)) throw new Error(`service name ${JSON.stringify(name)} is not a valid service name`);

@@ -8,7 +8,7 @@
  */
 import type { Probe, ProbeOutput } from "../../host/facts";
 import { parseMountInfo, type MountInfo } from "../../formats/mountinfo";
-import { fileProbe } from "../nfs-export/facts";
+import { fileProbe } from "../../host/file-probe";
 
 export const FSTAB_PATH = "/etc/fstab";
 

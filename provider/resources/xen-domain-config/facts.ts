@@ -7,7 +7,7 @@ import type { Probe, ProbeOutput } from "../../host/facts";
 import { isNfsType, parseMountInfo, type MountInfo } from "../../formats/mountinfo";
 import { parseXmListLong, type DomainDetails } from "../../formats/xm-list-long";
 import { parseXlListLong } from "../../formats/xl-list-long";
-import { fileProbe } from "../nfs-export/facts";
+import { fileProbe } from "../../host/file-probe";
 import { toolstackProbe, type Toolstack } from "../xend-relocation-config/facts";
 
 export const AUTO_DIR = "/etc/xen/auto";

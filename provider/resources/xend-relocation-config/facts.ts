@@ -4,7 +4,7 @@
  * arguments. Parsers are pure. The toolstack and listener probes are shared with the other Xen resources.
  */
 import type { Probe, ProbeOutput } from "../../host/facts";
-import { fileProbe } from "../nfs-export/facts";
+import { fileProbe } from "../../host/file-probe";
 
 export type Toolstack = "xm" | "xl" | "none";
 

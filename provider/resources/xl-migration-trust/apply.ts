@@ -9,7 +9,7 @@ import { withHostLock } from "../../host/lock";
 import { writeFileAtomic } from "../../host/write-file";
 import { ExecError, type RemoteHost } from "../../ssh/remote-host";
 import type { ProviderContext } from "../../core/impl";
-import { fileProbe } from "../nfs-export/facts";
+import { fileProbe } from "../../host/file-probe";
 import { chooseAuthorizedKeysFile, sourceProbes, targetProbes } from "./facts";
 import { planRemoval, planTrust, sshCommand, type TrustInputsState, type TrustPlan } from "./plan";
 import { defaultKeyPath, targetName, WRAPPER_PATH, type XlMigrationTrustInputs, type XlMigrationTrustObserved } from "./schema";

@@ -4,7 +4,7 @@
  * arguments. Parsers are pure.
  */
 import type { Probe, ProbeOutput } from "../../host/facts";
-import { fileProbe } from "../nfs-export/facts";
+import { fileProbe } from "../../host/file-probe";
 import { parsePublicKey, type PublicKey } from "./ssh-files";
 
 /** The source's own address on its route to `target` (resolving a name first). */

@@ -1,4 +1,4 @@
-import { parseSysvLinks, sysvState, systemdState } from "../../../provider/host/service";
+import { parseService, parseSysvLinks, sysvState, systemdState } from "../../../provider/host/service";
 
 describe("SysV boot links", () => {
   const debian = "/etc/rc0.d/K01nfs-ganesha\n/etc/rc1.d/K01nfs-ganesha\n/etc/rc2.d/S01nfs-ganesha\n" +
@@ -29,5 +29,24 @@ describe("service states", () => {
   it("maps systemctl is-active words", () => {
     expect(["active\n", "inactive", "failed", "activating", "unknown"].map(systemdState))
       .toEqual(["running", "stopped", "stopped", "running", "unknown"]);
+  });
+});
+
+describe("service probe (the NFS server's service)", () => {
+  it("reads systemd, including Debian's alias", () => {
+    expect(parseService({ stdout: "init systemd\nname nfs-server\nactive active\nenabled enabled\n", stderr: "", code: 0 })).toEqual({
+      init: "systemd", name: "nfs-server", running: true, enabledAtBoot: true,
+    });
+    expect(parseService({ stdout: "init systemd\nname nfs-kernel-server\nactive inactive\nenabled alias\n", stderr: "", code: 0 }))
+      .toMatchObject({ running: false, enabledAtBoot: true });
+  });
+  it("reads SysV status codes and rc links", () => {
+    const out = "init sysv\nname nfs\nstatus 3\nlink /etc/rc.d/rc0.d/K20nfs\nlink /etc/rc.d/rc3.d/S60nfs\n";
+    expect(parseService({ stdout: out, stderr: "", code: 0 })).toEqual({ init: "sysv", name: "nfs", running: false, enabledAtBoot: true });
+    expect(parseService({ stdout: "init sysv\nname nfs\nstatus 0\nlink /etc/rc3.d/K20nfs\n", stderr: "", code: 0 }))
+      .toMatchObject({ running: true, enabledAtBoot: false });
+  });
+  it("reports no service", () => {
+    expect(parseService({ stdout: "init sysv\n", stderr: "", code: 0 }).name).toBeNull();
   });
 });

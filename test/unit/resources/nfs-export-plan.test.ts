@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { classifyExportfsStderr } from "../../../provider/formats/exports-exportfs";
-import { parseService, type ExportFacts } from "../../../provider/resources/nfs-export/facts";
+import type { ExportFacts } from "../../../provider/resources/nfs-export/facts";
 import { observeExport, planExport, planExportDelete } from "../../../provider/resources/nfs-export/plan";
 import { nfsExportInputsSchema, type NfsExportInputs } from "../../../provider/resources/nfs-export/schema";
 
@@ -144,24 +144,5 @@ describe("exportfs -ra stderr", () => {
     ]);
     expect(m.warnings).toHaveLength(5);
     expect(m.warnings[1]).toContain("Assuming default");
-  });
-});
-
-describe("NFS service facts", () => {
-  it("reads systemd, including Debian's alias", () => {
-    expect(parseService({ stdout: "init systemd\nname nfs-server\nactive active\nenabled enabled\n", stderr: "", code: 0 })).toEqual({
-      init: "systemd", name: "nfs-server", running: true, enabledAtBoot: true,
-    });
-    expect(parseService({ stdout: "init systemd\nname nfs-kernel-server\nactive inactive\nenabled alias\n", stderr: "", code: 0 }))
-      .toMatchObject({ running: false, enabledAtBoot: true });
-  });
-  it("reads SysV status codes and rc links", () => {
-    const out = "init sysv\nname nfs\nstatus 3\nlink /etc/rc.d/rc0.d/K20nfs\nlink /etc/rc.d/rc3.d/S60nfs\n";
-    expect(parseService({ stdout: out, stderr: "", code: 0 })).toEqual({ init: "sysv", name: "nfs", running: false, enabledAtBoot: true });
-    expect(parseService({ stdout: "init sysv\nname nfs\nstatus 0\nlink /etc/rc3.d/K20nfs\n", stderr: "", code: 0 }))
-      .toMatchObject({ running: true, enabledAtBoot: false });
-  });
-  it("reports no service", () => {
-    expect(parseService({ stdout: "init sysv\n", stderr: "", code: 0 }).name).toBeNull();
   });
 });
