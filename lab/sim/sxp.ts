@@ -1,7 +1,7 @@
 /**
  * S-expressions as xend reads and prints them (tools/python/xen/xend/sxp.py and PrettyPrint.py).
  * Reading follows xend's character state machine, including its quirks: `#` starts a comment only where an
- * atom or a list item may start, an unknown backslash escape keeps its backslash, a stray `)` at top level
+ * atom or a list item may start, an unknown backslash escape keeps its backslash (and drops the escaped character), a stray `)` at top level
  * is "syntax error: )" and an unclosed list or string is "unexpected EOF".
  */
 export type Sxp = string | Sxp[];
@@ -89,7 +89,10 @@ function readString(text: string, start: number, delim: string): [string, number
       buf += String.fromCharCode(v);
       continue;
     }
-    buf += "\\"; // unknown escape: xend keeps the backslash and reads the character normally
+    // Unknown escape: sxp.py's state_escape appends a backslash and pops without re-reading the character,
+    // so "\\q" reads as a lone backslash and the q is lost.
+    buf += "\\";
+    i++;
   }
 }
 

@@ -2,12 +2,12 @@ import { parseSxpAll, prettySxp, showSxp, SxpParseError, Sxp } from "../../../la
 import { sample } from "./samples";
 
 describe("sxp reader (xend rules)", () => {
-  test("comments, both quotes, escapes, unknown escape keeps its backslash", () => {
+  test("comments, both quotes, escapes, unknown escape keeps its backslash and drops the character, as sxp.py does", () => {
     const v = parseSxpAll(`# comment (not a form)
 (a 'x y' "q\\"z") # trailing
 (b '^localhost$ ^localhost\\\\.localdomain$')
 (c 'a\\qb' "\\t")`);
-    expect(v).toEqual([["a", "x y", 'q"z'], ["b", "^localhost$ ^localhost\\.localdomain$"], ["c", "a\\qb", "\t"]]);
+    expect(v).toEqual([["a", "x y", 'q"z'], ["b", "^localhost$ ^localhost\\.localdomain$"], ["c", "a\\b", "\t"]]);
   });
   test("unbalanced parentheses are errors with xend's messages", () => {
     expect(() => parseSxpAll("(a (b c)")).toThrow(new SxpParseError("unexpected EOF"));
