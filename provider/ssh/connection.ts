@@ -11,7 +11,8 @@ const hostname = z
   .string({ error: "must be a host name or address" })
   .trim()
   .min(1, "must not be empty")
-  .refine((h) => !/[\s/@]/.test(h), "must be a bare host name or address (no spaces, user@ or path)");
+  .refine((h) => !/[\s/@]/.test(h), "must be a bare host name or address (no spaces, user@ or path)")
+  .describe("Host name or address to connect to.");
 
 const hostKey = z
   .string({ error: 'must be an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint' })
@@ -24,26 +25,34 @@ const hostKey = z
 const endpointFields = {
   host: hostname,
   port: z.number({ error: "must be a number" }).int("must be an integer").min(1, "must be 1-65535")
-    .max(65535, "must be 1-65535").default(22),
-  user: z.string({ error: "must be a user name" }).min(1, "must not be empty").default("root"),
-  password: z.string({ error: "must be a string" }).optional(),
+    .max(65535, "must be 1-65535").default(22).describe("SSH port."),
+  user: z.string({ error: "must be a user name" }).min(1, "must not be empty").default("root")
+    .describe("User to log in as; a non-root user needs `sudo`."),
+  password: z.string({ error: "must be a string" }).optional()
+    .describe("Password for password authentication. Secret: never stored or logged in plaintext."),
   privateKey: z.string({ error: "must be the text of a private key (PEM or OpenSSH format)" })
     .refine((k) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(k), "must be the text of a private key " +
       "(it starts with -----BEGIN ... PRIVATE KEY-----), not a path")
-    .optional(),
-  privateKeyPassword: z.string({ error: "must be a string" }).optional(),
-  agentSocketPath: z.string({ error: "must be a path" }).min(1, "must not be empty").optional(),
-  /** Dial attempts before giving up; -1 means unlimited (as in @pulumi/command). */
+    .optional()
+    .describe("Text of the private key (PEM or OpenSSH format), not a path. Secret."),
+  privateKeyPassword: z.string({ error: "must be a string" }).optional()
+    .describe("Passphrase of an encrypted private key. Secret."),
+  agentSocketPath: z.string({ error: "must be a path" }).min(1, "must not be empty").optional()
+    .describe("Path of an ssh-agent socket to authenticate with (e.g. $SSH_AUTH_SOCK)."),
   dialErrorLimit: z.number({ error: "must be a number" }).int("must be an integer")
     .min(-1, "must be -1 (unlimited) or a positive count").refine((n) => n !== 0, "must be -1 (unlimited) or a positive count")
-    .default(10),
-  /** Seconds for each dial (TCP connect, handshake and authentication); 0 means no limit. */
-  perDialTimeout: z.number({ error: "must be a number of seconds" }).min(0, "must be >= 0 seconds").default(15),
-  hostKey: hostKey.optional(),
-  /** A known_hosts file to check the host key against when no hostKey is pinned (default ~/.ssh/known_hosts). */
-  knownHostsPath: z.string({ error: "must be a path" }).min(1, "must not be empty").optional(),
-  /** Turns host-key verification off. Only for throwaway hosts: it allows a man in the middle. */
-  insecureIgnoreHostKey: z.boolean({ error: "must be true or false" }).optional(),
+    .default(10)
+    .describe("Dial attempts, with backoff, before giving up; -1 means unlimited (as in @pulumi/command)."),
+  perDialTimeout: z.number({ error: "must be a number of seconds" }).min(0, "must be >= 0 seconds").default(15)
+    .describe("Seconds allowed for each dial (TCP connect, handshake, authentication); 0 means no limit."),
+  hostKey: hostKey.optional()
+    .describe("The host's key, pinned: an OpenSSH public key line or a SHA256:... fingerprint. " +
+      "Without it the key must be in knownHostsPath."),
+  knownHostsPath: z.string({ error: "must be a path" }).min(1, "must not be empty").optional()
+    .describe("known_hosts file to check the host key against when no hostKey is pinned " +
+      "(default ~/.ssh/known_hosts)."),
+  insecureIgnoreHostKey: z.boolean({ error: "must be true or false" }).optional()
+    .describe("Turns host-key verification off. Only for throwaway hosts: it allows a man in the middle."),
 };
 
 function checkHostKeyOptions(
@@ -63,17 +72,15 @@ function checkHostKeyOptions(
 export const proxySchema = z.strictObject(endpointFields).superRefine(checkHostKeyOptions);
 
 export const sudoSchema = z.strictObject({
-  /** The user's sudo password; omit it when sudo is NOPASSWD. */
-  password: z.string({ error: "must be a string" }).optional(),
+  password: z.string({ error: "must be a string" }).optional()
+    .describe("The user's sudo password; omit it when sudo is NOPASSWD. Secret."),
 });
 
 export const connectionSchema = z
   .strictObject({
     ...endpointFields,
-    /** A jump host reached first; the target is dialed through it (ssh -J). */
-    proxy: proxySchema.optional(),
-    /** Become root with sudo for every command (for a non-root user). */
-    sudo: sudoSchema.optional(),
+    proxy: proxySchema.optional().describe("A jump host reached first; the target is dialed through it (ssh -J)."),
+    sudo: sudoSchema.optional().describe("Become root with sudo for every command (for a non-root user)."),
   })
   .superRefine(checkHostKeyOptions);
 
