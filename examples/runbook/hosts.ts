@@ -16,6 +16,8 @@ export interface RunbookHosts {
   observer?: { connection: pulumi.Input<ConnectionInput> };
   /** test01's addresses on the two bridges, and its MACs. */
   guest: { address0: string; address1: string; mac0: string; mac1: string };
+  /** How test01 boots where pygrub has nothing to boot (the real-Xen lab: a kernel and initramfs in dom0). */
+  guestBoot?: { kernel: string; ramdisk?: string; extra?: string };
 }
 
 interface HostConfig {

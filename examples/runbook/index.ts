@@ -22,7 +22,7 @@ const cluster = new XenHaCluster("runbook", {
       name: "test01",
       memory: 256,
       vcpus: 1,
-      boot: { bootloader: "/usr/bin/pygrub" },
+      boot: hosts.guestBoot ?? { bootloader: "/usr/bin/pygrub" },
       disks: [{ path: "/data/test01.img", vdev: "xvda", mode: "w" }],
       vifs: [
         { mac: hosts.guest.mac0, bridge: "xenbr0", ip: hosts.guest.address0 },

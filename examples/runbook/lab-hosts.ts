@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadInventory, toConnection, type LabHost } from "../../lab/inventory";
+import { readRealXen } from "../../lab/realxen/vms";
 import type { RunbookHosts } from "./hosts";
 
 export function labRunbookHosts(): RunbookHosts {
@@ -14,6 +15,13 @@ export function labRunbookHosts(): RunbookHosts {
   const guestAddress = (subnet: string) => subnet.replace(/\.0$/, `.${inv.network.guestOctets.first}`);
   const idx = inv.index.toString(16).padStart(2, "0");
   const toolstack = inv.toolstack === "mixed" ? "xm" : inv.toolstack;
+  // real Xen (lab:up -- --real-xen): test01 boots dom0's kernel with the lab's busybox initramfs, which takes
+  // its address from the command line
+  const realXen = readRealXen(inv.lab);
+  const guestBoot = realXen ? {
+    kernel: "/boot/vmlinuz", ramdisk: "/boot/domU.cpio.gz",
+    extra: `console=hvc0 rdinit=/init quiet xenha_ip=${guestAddress(lan0!.subnet)}/${lan0!.prefix}`,
+  } : undefined;
   return {
     toolstack,
     nfs: { connection: conn(inv.hosts.nfs), address: inv.hosts.nfs.address2 },
@@ -27,5 +35,6 @@ export function labRunbookHosts(): RunbookHosts {
       mac0: `00:16:3e:${idx}:00:10`,
       mac1: `00:16:3e:${idx}:01:10`,
     },
+    guestBoot,
   };
 }
