@@ -6,6 +6,7 @@ export * from "./check";
 export * from "./diff";
 export * from "./errors";
 export * from "./timeout";
+export * from "./seconds";
 export * from "./secrets";
 export * from "./log";
 export * from "./impl";

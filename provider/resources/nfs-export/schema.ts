@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
-import { absolutePath, optionWord, seconds } from "./fields";
+import { seconds } from "../../core/seconds";
+import { absolutePath, optionWord } from "./fields";
 
 const OCTET = "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
 const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);

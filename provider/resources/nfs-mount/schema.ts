@@ -4,7 +4,8 @@
  */
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
-import { absolutePath, optionWord, seconds, serverName } from "../nfs-export/fields";
+import { seconds } from "../../core/seconds";
+import { absolutePath, optionWord, serverName } from "../nfs-export/fields";
 
 /** The runbook's fstab options (step 2): `hard,rw,rsize=32768,wsize=32768`. */
 export const RUNBOOK_MOUNT_OPTIONS = ["hard", "rw", "rsize=32768", "wsize=32768"];

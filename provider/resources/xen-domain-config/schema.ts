@@ -3,6 +3,7 @@
  * reference tables in docs/resources/xen-domain-config.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
 
@@ -179,7 +180,7 @@ export const xenDomainConfigInputsSchema = z
       .boolean({ error: "must be true or false" })
       .default(false)
       .describe("Refuse to write unless every disk is on a network filesystem (NFS), as live migration needs. Default false (only checks that each disk exists)."),
-    timeoutSeconds: z.number({ error: "must be a number of seconds" }).int().min(5).max(3600).default(120).describe("Time limit for each remote step."),
+    timeoutSeconds: seconds(5, 3600, 120).describe("Time limit for each remote step."),
   })
   .superRefine((v, ctx) => {
     if (v.maxmem !== undefined && v.maxmem < v.memory) {

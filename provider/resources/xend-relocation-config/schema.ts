@@ -3,6 +3,7 @@
  * reference tables in docs/resources/xend-relocation-config.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
 import { exactHostPattern, type RelocationSettings } from "../../formats/sxp-xend-relocation";
 
@@ -123,12 +124,7 @@ export const xendRelocationInputsSchema = z
       .startsWith("/", "must be an absolute path")
       .default("/etc/xen/xend-config.sxp")
       .describe("xend's configuration file. Default /etc/xen/xend-config.sxp. Changing it replaces the resource."),
-    timeoutSeconds: z
-      .number({ error: "must be a number of seconds" })
-      .int("must be a whole number of seconds")
-      .min(5, "must be at least 5 seconds")
-      .max(3600, "must be at most 3600 seconds")
-      .default(120)
+    timeoutSeconds: seconds(5, 3600, 120)
       .describe("Time limit for each remote step (reading facts, writing, restarting xend and waiting for it)."),
   })
   .superRefine((v, ctx) => {

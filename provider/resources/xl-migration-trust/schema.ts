@@ -3,6 +3,7 @@
  * reference tables in docs/resources/xl-migration-trust.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
 
 const HOST = /^[A-Za-z0-9_.:-]+$/;
@@ -53,7 +54,7 @@ export const xlMigrationTrustInputsSchema = z.strictObject({
       "authorized_keys file on the target. Default: root's ~/.ssh/authorized_keys when sshd reads it (sshd -T), " +
         "else the first AuthorizedKeysFile sshd uses for root.",
     ),
-  timeoutSeconds: z.number({ error: "must be a number of seconds" }).int().min(5).max(3600).default(120).describe("Time limit for each remote step."),
+  timeoutSeconds: seconds(5, 3600, 120).describe("Time limit for each remote step."),
 });
 
 export type XlMigrationTrustInputs = z.infer<typeof xlMigrationTrustInputsSchema>;
