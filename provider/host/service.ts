@@ -56,7 +56,13 @@ if command -v chkconfig >/dev/null 2>&1; then
   exec chkconfig "$1" "$2"
 fi
 if command -v update-rc.d >/dev/null 2>&1; then
-  if [ "$2" = on ]; then update-rc.d "$1" defaults >/dev/null && exec update-rc.d "$1" enable; fi
+  if [ "$2" = on ]; then
+    if [ "$3" = relink ] && grep -Eq '^#[[:space:]]*Default-Start:.*[2-5]' "/etc/init.d/$1"; then
+      update-rc.d -f "$1" remove >/dev/null || exit
+    fi
+    update-rc.d "$1" defaults >/dev/null || exit
+    exec update-rc.d "$1" enable
+  fi
   exec update-rc.d "$1" disable
 fi
 echo "neither chkconfig nor update-rc.d is installed" >&2
@@ -69,12 +75,30 @@ for f in ${SYSV_LINK_GLOBS}; do
 done
 exit 0`;
 
+/** The service's rc links in a listing: runlevel and start (S) or kill (K). Pure. */
+function sysvLinks(listing: string, name: string): Array<{ level: string; kind: "S" | "K" }> {
+  return listing.split("\n").flatMap((line) => {
+    const m = /\/rc([0-6S])\.d\/([SK])\d\d(.+)$/.exec(line.trim());
+    return m !== null && m[3] === name ? [{ level: m[1], kind: m[2] as "S" | "K" }] : [];
+  });
+}
+
+const MULTI_USER = "2345";
+
 /** Whether rc links say the service starts at boot: a start link in runlevel 2, 3, 4 or 5. Pure. */
 export function parseSysvLinks(listing: string, name: string): boolean {
-  return listing.split("\n").some((line) => {
-    const m = /\/rc([0-6S])\.d\/([SK])\d\d(.+)$/.exec(line.trim());
-    return m !== null && m[3] === name && m[2] === "S" && "2345".includes(m[1]);
-  });
+  return sysvLinks(listing, name).some((l) => l.kind === "S" && MULTI_USER.includes(l.level));
+}
+
+/**
+ * Whether update-rc.d cannot enable the service from these links: `enable` only turns the links already in
+ * runlevels 2-5 into start links (else "no runlevel symlinks to modify"), and `defaults` adds none while any
+ * link is left, e.g. only the K links of runlevels 0, 1 and 6 after the S links were deleted by hand. Such
+ * links are then made again from the script's LSB header. Pure.
+ */
+export function sysvNeedsRelink(listing: string, name: string): boolean {
+  const links = sysvLinks(listing, name);
+  return links.length > 0 && !links.some((l) => MULTI_USER.includes(l.level));
 }
 
 /** LSB status codes: 0 running, 1-3 not running, 4 unknown. Pure. */
@@ -169,10 +193,11 @@ export function service(h: RemoteHost, name: string): Service {
       : ["sh", "-c", SYSV_ACTION, "sh", name, action];
     check(argv, await h.exec(argv, { timeoutMs: 120_000 }));
   };
+  const links = async () => (await h.run(["sh", "-c", SYSV_LINKS, "sh", name])).stdout;
   const setBoot = async (on: boolean) => {
     const argv = (await init()) === "systemd"
       ? ["systemctl", on ? "enable" : "disable", name]
-      : ["sh", "-c", SYSV_ENABLE, "sh", name, on ? "on" : "off"];
+      : ["sh", "-c", SYSV_ENABLE, "sh", name, on ? "on" : "off", ...(on && sysvNeedsRelink(await links(), name) ? ["relink"] : [])];
     check(argv, await h.exec(argv));
   };
   return {
@@ -197,8 +222,7 @@ export function service(h: RemoteHost, name: string): Service {
         const r = await h.exec(["systemctl", "is-enabled", name]);
         return r.stdout.trim() === "enabled";
       }
-      const r = await h.run(["sh", "-c", SYSV_LINKS, "sh", name]);
-      return parseSysvLinks(r.stdout, name);
+      return parseSysvLinks(await links(), name);
     },
   };
 }

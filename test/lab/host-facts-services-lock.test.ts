@@ -114,6 +114,22 @@ esac
     expect(await s.isEnabled()).toBe(false);
   });
 
+  test("enable at boot when only the kill links are left (start links deleted by hand)", async () => {
+    const s = service(h, NAME);
+    const links = async () => (await h.run(["sh", "-c", 'ls /etc/rc[0-6S].d/ | grep -- "$1" || true', "sh", NAME])).stdout;
+    await s.enable();
+    await h.run(["sh", "-c", 'rm -f /etc/rc[2345].d/S[0-9][0-9]"$1"', "sh", NAME]);
+    expect(await links()).not.toMatch(new RegExp(`^S\\d\\d${NAME}$`, "m"));
+    expect(await links()).toMatch(new RegExp(`^K\\d\\d${NAME}$`, "m"));
+    expect(await s.isEnabled()).toBe(false);
+    await s.enable();
+    expect(await s.isEnabled()).toBe(true);
+    expect((await h.run(["sh", "-c", 'for l in 0 2 5; do ls "/etc/rc$l.d" | grep -x "[SK][0-9][0-9]$1"; done', "sh", NAME])).stdout)
+      .toMatch(new RegExp(`^K\\d\\d${NAME}\nS\\d\\d${NAME}\nS\\d\\d${NAME}\n$`));
+    await s.disable();
+    expect(await s.isEnabled()).toBe(false);
+  });
+
   test("an unknown service fails with the init system's words", async () => {
     const s = service(h, "xenha-no-such-service");
     expect((await s.status()).state).not.toBe("running");

@@ -1,4 +1,4 @@
-import { parseService, parseSysvLinks, sysvState, systemdState } from "../../../provider/host/service";
+import { parseService, parseSysvLinks, sysvNeedsRelink, sysvState, systemdState } from "../../../provider/host/service";
 
 describe("SysV boot links", () => {
   const debian = "/etc/rc0.d/K01nfs-ganesha\n/etc/rc1.d/K01nfs-ganesha\n/etc/rc2.d/S01nfs-ganesha\n" +
@@ -19,6 +19,26 @@ describe("SysV boot links", () => {
 
   it("does not confuse services whose names share a prefix", () => {
     expect(parseSysvLinks("/etc/rc3.d/S60nfslock\n", "nfs")).toBe(false);
+  });
+});
+
+describe("enabling on update-rc.d", () => {
+  const stopOnly = "/etc/rc0.d/K01xend\n/etc/rc1.d/K01xend\n/etc/rc6.d/K01xend\n";
+
+  it("makes the links again when only kill links outside runlevels 2-5 are left (S links deleted by hand)", () => {
+    expect(sysvNeedsRelink(stopOnly, "xend")).toBe(true);
+    expect(sysvNeedsRelink("/etc/rcS.d/S01xend\n/etc/rc0.d/K01xend\n", "xend")).toBe(true);
+  });
+
+  it("leaves links alone that update-rc.d can toggle, and lets defaults create missing ones", () => {
+    expect(sysvNeedsRelink(`${stopOnly}/etc/rc3.d/K01xend\n`, "xend")).toBe(false);
+    expect(sysvNeedsRelink(`${stopOnly}/etc/rc2.d/S20xend\n`, "xend")).toBe(false);
+    expect(sysvNeedsRelink("", "xend")).toBe(false);
+  });
+
+  it("looks only at the service's own links", () => {
+    expect(sysvNeedsRelink("/etc/rc0.d/K01xendomains\n", "xend")).toBe(false);
+    expect(sysvNeedsRelink(`${stopOnly}/etc/rc2.d/S99xendomains\n`, "xend")).toBe(true);
   });
 });
 
