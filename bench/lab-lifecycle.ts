@@ -10,23 +10,14 @@ import * as path from "path";
 import { loadInventory } from "../lab/inventory";
 import { labPaths, repoRoot } from "../lab/paths";
 import { LabSsh } from "../test/lab/lab-ssh";
+import { summary as summaryLine, timed } from "./timing";
 
 const name = `${process.env.XENHA_LAB ?? "default"}-bench`.slice(0, 32);
 const cli = path.join(repoRoot(), "build", "lab", "cli.js");
 const node = path.join(repoRoot(), "node_modules", ".bin", "node");
+/** Whole milliseconds: lab steps take seconds. */
+const summary = (label: string, ms: number[]) => summaryLine(label, ms, 34, 0);
 const lab = (...args: string[]): string => execFileSync(node, [cli, ...args], { env: { ...process.env, XENHA_LAB: name }, encoding: "utf8" });
-
-async function timed<T>(fn: () => T | Promise<T>): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function summary(label: string, ms: number[]): string {
-  const s = [...ms].sort((a, b) => a - b);
-  const med = s[Math.floor(s.length / 2)];
-  return `${label.padEnd(34)} min ${s[0].toFixed(0).padStart(5)} ms  median ${med.toFixed(0).padStart(5)} ms  max ${s[s.length - 1].toFixed(0).padStart(5)} ms  (n=${s.length})`;
-}
 
 async function main(): Promise<void> {
   const cycles = Number(process.argv[2] ?? 5);

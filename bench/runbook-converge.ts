@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { RunResult } from "../provider/runner/engine";
 import { seedTest01Image } from "../scripts/lab-seed";
+import { spread } from "./timing";
 
 const repo = path.resolve(__dirname, "..");
 const name = `${process.env.XENHA_LAB ?? "default"}-bench`.slice(0, 32);
@@ -38,8 +39,8 @@ function runner(op: string, test01Host?: string): RunResult {
 
 const stats = (xs: number[]) => {
   if (xs.length === 0) return "-";
-  const s = [...xs].sort((a, b) => a - b);
-  return `min ${s[0]!.toFixed(0)}  median ${s[Math.floor(s.length / 2)]!.toFixed(0)}  max ${s[s.length - 1]!.toFixed(0)}  (n=${s.length})`;
+  const { min, median, max } = spread(xs);
+  return `min ${min.toFixed(0)}  median ${median.toFixed(0)}  max ${max.toFixed(0)}  (n=${xs.length})`;
 };
 
 async function main(): Promise<void> {
