@@ -134,6 +134,31 @@ function hostFactsError(host: string, error: string): HostFacts {
   return { host, error, toolstack: null, info: null, configs: [], disks: [], bridges: [] };
 }
 
+/**
+ * One host's answers (probes named info, mounts, cfgN, diskN, bridgeN) as preflight facts. `stats` holds the
+ * diskN answers when they came in another round trip than the mount table.
+ */
+function hostFactsFrom(
+  host: string,
+  ts: Toolstack,
+  a: Record<string, unknown>,
+  n: { cfgs: number; disks: number; bridges: number },
+  stats: Record<string, unknown> = a,
+): HostFacts {
+  const info = a.info as { info: HostFacts["info"]; error?: string };
+  const mounts = (a.mounts as Parameters<typeof diskFact>[1]) ?? [];
+  const each = <T>(count: number, f: (i: number) => T): T[] => Array.from({ length: count }, (_, i) => f(i));
+  return {
+    host,
+    toolstack: info.info ? ts : null,
+    toolstackError: info.error,
+    info: info.info,
+    configs: each(n.cfgs, (i) => a[`cfg${i}`] as { path: string; content: string | null }),
+    disks: each(n.disks, (i) => diskFact(stats[`disk${i}`] as StatFact, mounts)),
+    bridges: each(n.bridges, (i) => a[`bridge${i}`] as HostFacts["bridges"][number]),
+  };
+}
+
 export async function preflight(
   inputs: LiveMigrationInputs,
   ts: Toolstack,
@@ -192,34 +217,13 @@ export async function preflight(
     }).catch((e) => new Error(message(e))),
   ]);
 
-  const srcInfo = s1.info as { info: HostFacts["info"]; error?: string };
-  const mountsOf = (r: Record<string, unknown>) => (r.mounts as Parameters<typeof diskFact>[1]) ?? [];
+  const counts = { cfgs: cfgPaths.length, disks: diskPaths.length, bridges: bridges.length };
   facts.source = {
-    host: from.name,
-    toolstack: srcInfo.info ? ts : null,
-    toolstackError: srcInfo.error,
-    info: srcInfo.info,
-    configs: cfgPaths.map((_, i) => s1[`cfg${i}`] as { path: string; content: string | null }),
-    disks: s2 instanceof Error ? [] : diskPaths.map((_, i) => diskFact(s2[`disk${i}`] as StatFact, mountsOf(s1))),
-    bridges: [],
+    ...hostFactsFrom(from.name, ts, s1, { ...counts, disks: s2 instanceof Error ? 0 : counts.disks, bridges: 0 }, s2 instanceof Error ? {} : s2),
     details,
     detailsError: (s1.details as { error?: string }).error ?? (s2 instanceof Error ? s2.message : undefined),
   };
-  if (t instanceof Error) {
-    facts.target = hostFactsError(to.name, t.message);
-  } else {
-    const tr = t as Record<string, unknown>;
-    const tInfo = tr.info as { info: HostFacts["info"]; error?: string };
-    facts.target = {
-      host: to.name,
-      toolstack: tInfo.info ? ts : null,
-      toolstackError: tInfo.error,
-      info: tInfo.info,
-      configs: cfgPaths.map((_, i) => tr[`cfg${i}`] as { path: string; content: string | null }),
-      disks: diskPaths.map((_, i) => diskFact(tr[`disk${i}`] as StatFact, mountsOf(tr))),
-      bridges: bridges.map((_, i) => tr[`bridge${i}`] as HostFacts["bridges"][number]),
-    };
-  }
+  facts.target = t instanceof Error ? hostFactsError(to.name, t.message) : hostFactsFrom(to.name, ts, t, counts);
   if (ts === "xm") facts.relocation = s1.relocation as PreflightFacts["relocation"];
   else facts.ssh = s1.ssh as PreflightFacts["ssh"];
   return { facts, checks: evaluatePreflight(facts) };
