@@ -115,6 +115,14 @@ mkdir -p /data && cat > /etc/exports && exportfs -ra && service nfs-kernel-serve
   private async trustEachOther(): Promise<void> {
     const keys: Record<string, string> = {};
     for (const name of ["node1", "node2"] as const) {
+      // Keep what was there, so tearDown can put it back (other suites test the xl trust from scratch).
+      await this.must(
+        this.nodes[name],
+        `for f in /etc/ssh/authorized_keys/root /root/.ssh/known_hosts /root/.ssh/id_ed25519 /root/.ssh/id_ed25519.pub; do
+  [ -e "$f${SAVED}" ] || [ -e "$f${SAVED}-absent" ] && continue
+  if [ -e "$f" ]; then cp -p "$f" "$f${SAVED}"; else mkdir -p "\${f%/*}"; : > "$f${SAVED}-absent"; fi
+done`,
+      );
       const r = await this.must(this.nodes[name], "[ -f /root/.ssh/id_ed25519 ] || ssh-keygen -q -t ed25519 -N '' -f /root/.ssh/id_ed25519; cat /root/.ssh/id_ed25519.pub");
       keys[name] = r.stdout.trim();
     }
@@ -242,6 +250,9 @@ service xend restart >/dev/null`,
           await this.destroy(n, shown);
         }
         const node = this.nodes[n];
+        await node.sh(`for f in /etc/ssh/authorized_keys/root /root/.ssh/known_hosts /root/.ssh/id_ed25519 /root/.ssh/id_ed25519.pub; do
+  if [ -e "$f${SAVED}" ]; then mv "$f${SAVED}" "$f"; elif [ -e "$f${SAVED}-absent" ]; then rm -f "$f" "$f${SAVED}-absent"; fi
+done`);
         if (this.ts === "xm") await node.sh(`[ -e ${XEND_CONFIG}${SAVED} ] && mv ${XEND_CONFIG}${SAVED} ${XEND_CONFIG} && service xend restart >/dev/null; true`);
         await node.sh(`rm -f "$1" "$1.mig-test-away"; grep -q " /data " /proc/self/mountinfo && umount /data; true`, [this.configPath]);
       }
