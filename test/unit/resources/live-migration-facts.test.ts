@@ -16,7 +16,7 @@ import {
   STAT_SCRIPT,
   statProbe,
 } from "../../../provider/resources/live-migration/facts";
-import { migrateArgv } from "../../../provider/resources/live-migration/apply";
+import { migrateArgv, observe } from "../../../provider/resources/live-migration/apply";
 import { impl } from "../../../provider/resources/live-migration/impl";
 import { liveMigrationInputsSchema, type LiveMigrationOutputs } from "../../../provider/resources/live-migration/schema";
 import { parseMountInfo } from "../../../provider/formats/mountinfo";
@@ -324,5 +324,34 @@ describe("diff (pure)", () => {
   });
   test("another domain is another resource", () => {
     expect(impl.diff(olds, { ...inputs, domain: "test02" }).replaces).toEqual(["domain"]);
+  });
+});
+
+describe("observe (the outputs of a look at every host)", () => {
+  const s = (listedAs: "normal" | "migrating", state = "-b----") => ({ listedAs, id: 3, state, paused: false, down: state[3] === "s", memMiB: 128 });
+  test("one running copy is the current host; transitional names are listed as shown", () => {
+    expect(
+      observe("test01", [
+        { host: "node1", status: "ok", toolstack: "xm", sightings: [s("migrating")] },
+        { host: "node2", status: "ok", toolstack: "xm", sightings: [s("normal")] },
+        { host: "node3", status: "unreachable", error: "connect ETIMEDOUT", toolstack: null, sightings: [] },
+      ]),
+    ).toEqual({
+      currentHost: "node2",
+      locations: [
+        { host: "node1", listedAs: "migrating-test01", state: "-b----" },
+        { host: "node2", listedAs: "test01", state: "-b----" },
+      ],
+      unreachableHosts: ["node3: connect ETIMEDOUT"],
+    });
+  });
+  test("two running copies, or only a shut-down one: no current host", () => {
+    const two = observe("test01", [
+      { host: "node1", status: "ok", toolstack: "xm", sightings: [s("normal")] },
+      { host: "node2", status: "ok", toolstack: "xm", sightings: [s("normal")] },
+    ]);
+    expect(two.currentHost).toBeNull();
+    const down = observe("test01", [{ host: "node1", status: "ok", toolstack: "xm", sightings: [s("normal", "---s--")] }]);
+    expect(down.currentHost).toBeNull();
   });
 });
