@@ -11,6 +11,7 @@ import { parseXlListLong } from "../../formats/xl-list-long";
 import { parseMountInfo, type MountInfo } from "../../formats/mountinfo";
 import type { BridgeFact, DiskFact, HostLocation, RelocationProbe, Sighting, SshProbe } from "./plan";
 import type { Toolstack } from "./schema";
+import { FORCED_COMMAND_REFUSAL } from "../xl-migration-trust/refusal";
 
 /** xm lives in /usr/sbin, which a non-login SSH command's PATH lacks on RHEL 5. */
 const PATH_LINE = "PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin; export PATH";
@@ -265,13 +266,20 @@ export function sshWords(sshCommand: readonly string[] | undefined, sshConfigFil
   return [...(sshCommand ?? ["ssh"]), ...(sshConfigFile ? ["-F", sshConfigFile] : [])];
 }
 
-/** From the source, as xl migrate does: ssh (non-interactively) to the target and find xl there. */
+/**
+ * From the source, as xl migrate does: ssh (non-interactively) to the target and find xl there. A key that
+ * XlMigrationTrust restricted to `xl migrate-receive` refuses the probe's command with its own message: the login
+ * worked, and xl's presence on the target is checked over the target's own connection.
+ */
 export function sshProbe(words: readonly string[], target: string): Probe<SshProbe> {
   return {
     script: `${PATH_LINE}\nexec "$@"`,
     args: [...words, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", target, "command -v xl"],
     parse: (o) => {
       if (o.code === 0) return { ok: true, detail: o.stdout.trim() };
+      if (o.stderr.includes(FORCED_COMMAND_REFUSAL)) {
+        return { ok: true, detail: "the login works; the key may only run xl migrate-receive (XlMigrationTrust)" };
+      }
       if (o.code === 1 && o.stderr.trim() === "") return { ok: false, detail: `the ssh login works but ${target} has no xl` };
       return { ok: false, detail: `${firstLine(o) || "no message"} (exit ${o.code})` };
     },

@@ -5,6 +5,7 @@
  * command, which refuses anything but `xl migrate-receive`.
  */
 import { gatherFacts } from "../../host/facts";
+import { FORCED_COMMAND_REFUSAL } from "./refusal";
 import { withHostLock } from "../../host/lock";
 import { writeFileAtomic } from "../../host/write-file";
 import { ExecError, type RemoteHost } from "../../ssh/remote-host";
@@ -57,7 +58,7 @@ export async function readState(src: RemoteHost, tgt: RemoteHost, i: XlMigration
 export async function proveTrust(src: RemoteHost, i: XlMigrationTrustInputs): Promise<string | null> {
   const argv = [...sshCommand(defaultKeyPath(i)), "-o", "ConnectTimeout=15", targetName(i), "true"];
   const r = await src.exec(argv, { timeoutMs: 60_000 });
-  if (/xen-ha: this key may only run xl migrate-receive/.test(r.stderr)) return null;
+  if (r.stderr.includes(FORCED_COMMAND_REFUSAL)) return null;
   return `ssh from ${i.source.host} to ${targetName(i)} with the key did not reach the forced command (exit ${r.code}): ${r.stderr.trim().slice(-500)}`;
 }
 

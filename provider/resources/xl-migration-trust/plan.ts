@@ -19,6 +19,7 @@ import {
   setSshConfigBlock,
   type PublicKey,
 } from "./ssh-files";
+import { FORCED_COMMAND_REFUSAL } from "./refusal";
 import { defaultKeyPath, targetName, WRAPPER_PATH, type XlMigrationTrustInputs, type XlMigrationTrustObserved } from "./schema";
 
 /**
@@ -43,7 +44,7 @@ case "$cmd" in
     fi
     ;;
 esac
-echo "xen-ha: this key may only run xl migrate-receive; refused: $cmd" >&2
+echo "${FORCED_COMMAND_REFUSAL}; refused: $cmd" >&2
 exit 1
 `;
 

@@ -1,3 +1,4 @@
+import { FORCED_COMMAND_REFUSAL } from "../../../provider/resources/xl-migration-trust/refusal";
 import { execFileSync, spawn } from "child_process";
 import { createServer, type Server } from "net";
 import {
@@ -184,6 +185,9 @@ describe("other probes' parsers", () => {
       detail: "root@198.18.0.12: Permission denied (publickey). (exit 255)",
     });
     expect(p.parse({ stdout: "", stderr: "", code: 1 }).detail).toMatch(/has no xl/);
+    // A key restricted by XlMigrationTrust: its forced command refuses `command -v xl`, and that proves the login.
+    const restricted = p.parse({ stdout: "", stderr: `${FORCED_COMMAND_REFUSAL}; refused: command -v xl\n`, code: 1 });
+    expect(restricted).toEqual({ ok: true, detail: expect.stringMatching(/may only run xl migrate-receive/) });
     expect(sshWords(["ssh", "-p", "2222"], "/root/.ssh/mig.conf")).toEqual(["ssh", "-p", "2222", "-F", "/root/.ssh/mig.conf"]);
   });
 
