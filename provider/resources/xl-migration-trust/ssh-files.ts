@@ -3,7 +3,7 @@
  * AUTHORIZED_KEYS FILE FORMAT), known_hosts (hashed, wildcard, negated and [host]:port patterns) and
  * ssh_config (a marked block). Every edit keeps the other lines byte for byte.
  */
-import { createHmac } from "crypto";
+import { hostFieldMatches } from "../../ssh/host-key";
 
 export interface PublicKey {
   type: string;
@@ -76,32 +76,6 @@ export function linesWithCommand(text: string | null, command: string): string[]
     const o = parseAuthorizedKey(l)?.options;
     return !!o && o.includes(`command="${command}"`);
   });
-}
-
-/** How a host is written in known_hosts: `name`, or `[name]:port` for a port other than 22. */
-export function knownHostName(host: string, port = 22): string {
-  return port === 22 ? host : `[${host}]:${port}`;
-}
-
-function globMatch(pattern: string, s: string): boolean {
-  const re = "^" + pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".") + "$";
-  return new RegExp(re, "i").test(s);
-}
-
-/** Whether a known_hosts host field (comma-separated patterns, `|1|salt|hash`, `!negated`) names `name`. */
-export function hostFieldMatches(field: string, name: string): boolean {
-  if (field.startsWith("|1|")) {
-    const [, , salt, hash] = field.split("|");
-    if (!salt || !hash) return false;
-    return createHmac("sha1", Buffer.from(salt, "base64")).update(name).digest("base64") === hash;
-  }
-  let matched = false;
-  for (const p of field.split(",")) {
-    if (p.startsWith("!")) {
-      if (globMatch(p.slice(1), name)) return false;
-    } else if (globMatch(p, name)) matched = true;
-  }
-  return matched;
 }
 
 export interface KnownHostEntry {

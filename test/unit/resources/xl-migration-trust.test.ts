@@ -5,8 +5,8 @@ import { join } from "path";
 import { chooseAuthorizedKeysFile } from "../../../provider/resources/xl-migration-trust/facts";
 import { authorizedLine, keyOptions, planRemoval, planTrust, trustDrift, WRAPPER_SCRIPT, type TrustInputsState } from "../../../provider/resources/xl-migration-trust/plan";
 import { xlMigrationTrustInputsSchema } from "../../../provider/resources/xl-migration-trust/schema";
+import { hostFieldMatches } from "../../../provider/ssh/host-key";
 import {
-  hostFieldMatches,
   parseAuthorizedKey,
   parsePublicKey,
   planKnownHosts,
