@@ -17,6 +17,14 @@ type DeepInputParts<T> = T extends readonly (infer U)[]
  */
 export type ArgsOf<S extends z.ZodType> = { [K in keyof z.input<S>]: DeepInput<z.input<S>[K]> };
 
+/**
+ * `true` when the names `L` cover every key of a resource's outputs type `O`, else the names left out. An output
+ * left out of XenHaResourceSpec.outputs is invisible on the resource, so each class checks its list at compile
+ * time: `const allDeclared: AllOutputsDeclared<MotdOutputs, typeof OUTPUTS> = true;` fails naming what is missing.
+ */
+export type AllOutputsDeclared<O, L extends readonly string[]> =
+  [Exclude<keyof O, L[number]>] extends [never] ? true : Exclude<keyof O, L[number]>;
+
 /** The `module` part of every type token: `pulumi-nodejs:dynamic/xen-ha:<Kind>`. */
 export const TYPE_MODULE = "xen-ha";
 

@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource } from "../../core/resource";
+import { XenHaResource, type AllOutputsDeclared } from "../../core/resource";
 import type { ConnectionInput } from "../../ssh/connection";
-import type { NfsExportObserved } from "./schema";
+import type { NfsExportObserved, NfsExportOutputs } from "./schema";
 
 const provider = makeProvider("nfs-export");
 
@@ -29,6 +29,8 @@ const OUTPUTS = [
   "connection", "path", "clients", "createDirectory", "owner", "group", "mode", "serviceEnabled", "serviceRunning",
   "serviceName", "timeoutSeconds", "entry", "live", "service", "drift", "backupPath",
 ] as const;
+const allDeclared: AllOutputsDeclared<NfsExportOutputs, typeof OUTPUTS> = true;
+void allDeclared;
 
 /** A directory exported by the NFS server (runbook step 1). See docs/resources/nfs-export.md. */
 export class NfsExport extends XenHaResource {

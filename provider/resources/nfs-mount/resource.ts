@@ -1,8 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource } from "../../core/resource";
+import { XenHaResource, type AllOutputsDeclared } from "../../core/resource";
 import type { ConnectionInput } from "../../ssh/connection";
-import type { NfsMountObserved } from "./schema";
+import type { NfsMountObserved, NfsMountOutputs } from "./schema";
 
 const provider = makeProvider("nfs-mount");
 
@@ -29,6 +29,8 @@ const OUTPUTS = [
   "existingContent", "replaceDifferentSource", "probeTimeoutSeconds", "timeoutSeconds", "carryTimeoutSeconds",
   "mount", "fstabLine", "drift", "createdMountPoint", "backupPath",
 ] as const;
+const allDeclared: AllOutputsDeclared<NfsMountOutputs, typeof OUTPUTS> = true;
+void allDeclared;
 
 /** An NFS export mounted on a Xen host and/or in its /etc/fstab (runbook steps 2-3). See docs/resources/nfs-mount.md. */
 export class NfsMount extends XenHaResource {

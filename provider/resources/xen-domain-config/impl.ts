@@ -54,7 +54,7 @@ export const impl = defineResource<XenDomainConfigInputs, XenDomainConfigOutputs
 
   diff(olds, news) {
     return diffFields(olds, news, {
-      fields: inputFields(xenDomainConfigInputsSchema).filter((f) => f !== "timeoutSeconds"),
+      fields: inputFields(xenDomainConfigInputsSchema),
       replaceOn: ["connection.host", "connection.port", "name", "path"],
       deleteBeforeReplace: true,
       ignore: ["timeoutSeconds"],

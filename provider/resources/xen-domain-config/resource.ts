@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource, type ArgsOf } from "../../core/resource";
+import { XenHaResource, type AllOutputsDeclared, type ArgsOf } from "../../core/resource";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
 import type { XenDomainConfigOutputs, xenDomainConfigInputsSchema } from "./schema";
 
@@ -16,9 +16,7 @@ const OUTPUTS = [
   "previousContent", "warnings",
 ] as const;
 
-// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
-type Undeclared = Exclude<keyof XenDomainConfigOutputs, (typeof OUTPUTS)[number]>;
-const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+const allDeclared: AllOutputsDeclared<XenDomainConfigOutputs, typeof OUTPUTS> = true;
 void allDeclared;
 
 /** One host's domain config file (runbook step 4). See docs/resources/xen-domain-config.md. */

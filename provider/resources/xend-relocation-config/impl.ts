@@ -72,7 +72,7 @@ export const impl = defineResource<XendRelocationInputs, XendRelocationOutputs>(
 
   diff(olds, news) {
     return diffFields(olds, news, {
-      fields: inputFields(xendRelocationInputsSchema).filter((f) => f !== "timeoutSeconds"),
+      fields: inputFields(xendRelocationInputsSchema),
       replaceOn: ["connection.host", "connection.port", "configPath"],
       ignore: ["timeoutSeconds"],
     });

@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource, type ArgsOf } from "../../core/resource";
+import { XenHaResource, type AllOutputsDeclared, type ArgsOf } from "../../core/resource";
 import type { XendRelocationOutputs } from "./schema";
 import type { RelocationSettings } from "../../formats/sxp-xend-relocation";
 import type { HostsAllowItem, xendRelocationInputsSchema } from "./schema";
@@ -15,9 +15,7 @@ const OUTPUTS = [
   "effective", "previous", "createdFile", "hostsAllowValue", "xendRunning", "listening", "xendRestarted", "backupPath", "drift", "warnings",
 ] as const;
 
-// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
-type Undeclared = Exclude<keyof XendRelocationOutputs, (typeof OUTPUTS)[number]>;
-const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+const allDeclared: AllOutputsDeclared<XendRelocationOutputs, typeof OUTPUTS> = true;
 void allDeclared;
 
 /** xend's relocation server on one xm host (runbook step 5). See docs/resources/xend-relocation-config.md. */

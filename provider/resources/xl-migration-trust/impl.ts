@@ -36,7 +36,7 @@ export const impl = defineResource<XlMigrationTrustInputs, XlMigrationTrustOutpu
 
   diff(olds, news) {
     return diffFields(olds, news, {
-      fields: inputFields(xlMigrationTrustInputsSchema).filter((f) => f !== "timeoutSeconds"),
+      fields: inputFields(xlMigrationTrustInputsSchema),
       replaceOn: ["source.host", "source.port", "target.host", "target.port", "targetAddress", "keyPath", "authorizedKeysPath"],
       deleteBeforeReplace: true,
       ignore: ["timeoutSeconds"],

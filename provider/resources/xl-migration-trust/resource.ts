@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource, type ArgsOf } from "../../core/resource";
+import { XenHaResource, type AllOutputsDeclared, type ArgsOf } from "../../core/resource";
 import type { XlMigrationTrustOutputs, xlMigrationTrustInputsSchema } from "./schema";
 
 const provider = makeProvider("xl-migration-trust");
@@ -14,9 +14,7 @@ const OUTPUTS = [
   "fromAddresses", "knownHostsAdded", "sshConfigAdded", "createdFiles", "sshCommand", "drift",
 ] as const;
 
-// every output (inputs echoed + what the resource observes) must be declared, or it is invisible on the resource
-type Undeclared = Exclude<keyof XlMigrationTrustOutputs, (typeof OUTPUTS)[number]>;
-const allDeclared: [Undeclared] extends [never] ? true : Undeclared = true;
+const allDeclared: AllOutputsDeclared<XlMigrationTrustOutputs, typeof OUTPUTS> = true;
 void allDeclared;
 
 /** SSH trust for `xl migrate` from one host to another, restricted to migrate-receive. See docs/resources/xl-migration-trust.md. */
