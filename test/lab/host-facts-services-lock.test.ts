@@ -9,7 +9,6 @@ import type { RemoteHost } from "../../provider/ssh/remote-host";
 import { LabSsh } from "./lab-ssh";
 import { conn, eventually, hostFile, inv } from "./ssh-support";
 
-jest.setTimeout(120_000);
 const node1 = inv.hosts.node1;
 let h: RemoteHost;
 /** /run is a tmpfs inside each host, invisible from the harness side: read it over SSH. */

@@ -7,7 +7,6 @@ import { closeAll, connect, dropConnection } from "../../provider/ssh/pool";
 import { ExecError, type RemoteHost } from "../../provider/ssh/remote-host";
 import { conn, eventually, hostFile, inv } from "./ssh-support";
 
-jest.setTimeout(120_000);
 const node1 = inv.hosts.node1;
 const DIR = "/srv/xenha-files-test";
 let h: RemoteHost;

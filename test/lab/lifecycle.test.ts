@@ -10,7 +10,6 @@ import { Inventory, loadInventory } from "../../lab/inventory";
 import { labPaths, labRootsDir, repoRoot } from "../../lab/paths";
 import { LabSsh } from "./lab-ssh";
 
-jest.setTimeout(120_000);
 const name = `${process.env.XENHA_LAB ?? "default"}-lc`.slice(0, 32);
 const cli = path.join(repoRoot(), "build", "lab", "cli.js");
 const lab = (...args: string[]): string =>

@@ -6,7 +6,6 @@
 import { infoKeys, XL_INFO_KEYS, XL_LIST_HEADER, XL_LIST_ROW } from "../unit/sim/expectations";
 import { listedNames, listedRows, pingReplies, SimLab, waitFor } from "./sim-support";
 
-jest.setTimeout(120000);
 
 const LAB = process.env.XENHA_SIM_XL_LAB ?? "simtest-xl";
 const CFG = "/etc/xen/test01.cfg";

@@ -6,7 +6,6 @@
 import { infoKeys, infoMap, XM_INFO_KEYS, XM_LIST_HEADER, XM_LIST_ROW } from "../unit/sim/expectations";
 import { listedNames, listedRows, pingReplies, SimLab, waitFor } from "./sim-support";
 
-jest.setTimeout(120000);
 
 const LAB = process.env.XENHA_SIM_XM_LAB ?? "simtest-xm";
 let lab: SimLab;

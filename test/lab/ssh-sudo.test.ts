@@ -10,7 +10,6 @@ import { closeAll, connect } from "../../provider/ssh/pool";
 import { type RemoteHost, SshConnectionError } from "../../provider/ssh/remote-host";
 import { conn, eventually, hostFile, inv } from "./ssh-support";
 
-jest.setTimeout(120_000);
 const node1 = inv.hosts.node1;
 const PASSWORD = "correct horse 'battery' $(staple)";
 const USERS = ["xenha-nopw", "xenha-pw", "xenha-tty", "xenha-nosudo"];
