@@ -1,29 +1,15 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource, type AllOutputsDeclared } from "../../core/resource";
-import type { ConnectionInput } from "../../ssh/connection";
-import type { NfsExportObserved, NfsExportOutputs } from "./schema";
+import { XenHaResource, type AllOutputsDeclared, type ArgsOf } from "../../core/resource";
+import type { exportClientSchema, NfsExportObserved, NfsExportOutputs, nfsExportInputsSchema } from "./schema";
 
 const provider = makeProvider("nfs-export");
 
-export interface NfsExportClientArgs {
-  host: pulumi.Input<string>;
-  options?: pulumi.Input<pulumi.Input<string>[]>;
-}
+/** One client entry of the export; any part may be a Pulumi Input. */
+export type NfsExportClientArgs = ArgsOf<typeof exportClientSchema>;
 
-export interface NfsExportArgs {
-  connection: pulumi.Input<ConnectionInput>;
-  path: pulumi.Input<string>;
-  clients: pulumi.Input<pulumi.Input<NfsExportClientArgs>[]>;
-  createDirectory?: pulumi.Input<boolean>;
-  owner?: pulumi.Input<string>;
-  group?: pulumi.Input<string>;
-  mode?: pulumi.Input<string>;
-  serviceEnabled?: pulumi.Input<boolean>;
-  serviceRunning?: pulumi.Input<boolean>;
-  serviceName?: pulumi.Input<string>;
-  timeoutSeconds?: pulumi.Input<number>;
-}
+/** The inputs (see docs/resources/nfs-export.md); any part may be a Pulumi Input. */
+export type NfsExportArgs = ArgsOf<typeof nfsExportInputsSchema>;
 
 const OUTPUTS = [
   "connection", "path", "clients", "createDirectory", "owner", "group", "mode", "serviceEnabled", "serviceRunning",

@@ -1,28 +1,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { makeProvider } from "../../core/provider";
-import { XenHaResource, type AllOutputsDeclared } from "../../core/resource";
-import type { ConnectionInput } from "../../ssh/connection";
-import type { NfsMountObserved, NfsMountOutputs } from "./schema";
+import { XenHaResource, type AllOutputsDeclared, type ArgsOf } from "../../core/resource";
+import type { NfsMountObserved, NfsMountOutputs, nfsMountInputsSchema } from "./schema";
 
 const provider = makeProvider("nfs-mount");
 
-export interface NfsMountArgs {
-  connection: pulumi.Input<ConnectionInput>;
-  server: pulumi.Input<string>;
-  exportPath: pulumi.Input<string>;
-  mountPoint: pulumi.Input<string>;
-  fsType?: pulumi.Input<"nfs" | "nfs4">;
-  options?: pulumi.Input<pulumi.Input<string>[]>;
-  mounted?: pulumi.Input<boolean>;
-  inFstab?: pulumi.Input<boolean>;
-  dump?: pulumi.Input<number>;
-  pass?: pulumi.Input<number>;
-  existingContent?: pulumi.Input<"refuse" | "carry">;
-  replaceDifferentSource?: pulumi.Input<boolean>;
-  probeTimeoutSeconds?: pulumi.Input<number>;
-  timeoutSeconds?: pulumi.Input<number>;
-  carryTimeoutSeconds?: pulumi.Input<number>;
-}
+/** The inputs (see docs/resources/nfs-mount.md); any part may be a Pulumi Input. */
+export type NfsMountArgs = ArgsOf<typeof nfsMountInputsSchema>;
 
 const OUTPUTS = [
   "connection", "server", "exportPath", "mountPoint", "fsType", "options", "mounted", "inFstab", "dump", "pass",
