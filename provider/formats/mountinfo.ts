@@ -70,6 +70,21 @@ export function findMount(mounts: readonly MountInfo[], mountPoint: string): Mou
   return null;
 }
 
+/** The mount holding `path`: the deepest mount point above it (or at it); on a tie the one listed last, on top. */
+export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | null {
+  let best: MountInfo | null = null;
+  let bestLength = -1;
+  for (const m of mounts) {
+    const mp = normalizeMountPath(m.mountPoint);
+    const inside = mp === "/" || path === mp || path.startsWith(`${mp}/`);
+    if (inside && mp.length >= bestLength) {
+      best = m;
+      bestLength = mp.length;
+    }
+  }
+  return best;
+}
+
 /** Mounts strictly below `mountPoint` (they would block an unmount, or be hidden by a new mount). */
 export function mountsBelow(mounts: readonly MountInfo[], mountPoint: string): MountInfo[] {
   const base = normalizeMountPath(mountPoint);

@@ -86,17 +86,6 @@ export function domainConfigProbes(name: string, path: string, diskPaths: readon
   };
 }
 
-/** The mount a path lives on: the longest mount point that contains it (the last one listed if stacked). */
-export function containingMount(mounts: readonly MountInfo[], path: string): MountInfo | null {
-  let best: MountInfo | null = null;
-  for (const m of mounts) {
-    const mp = m.mountPoint;
-    const inside = mp === "/" || path === mp || path.startsWith(mp.endsWith("/") ? mp : `${mp}/`);
-    if (inside && (best === null || mp.length >= best.mountPoint.length)) best = m;
-  }
-  return best;
-}
-
 /** Filesystems that every host can share: NFS (the lab's FUSE stand-in shows as fuse.nfs) and cluster filesystems. */
 export function isSharedFsType(fsType: string): boolean {
   return isNfsType(fsType) || /^(gfs|gfs2|ocfs2|glusterfs|fuse\.glusterfs|cifs|ceph)$/.test(fsType);

@@ -8,7 +8,8 @@ import { type DomainConfigModel, modelValues, parseDomainConfig, renderDomainCon
 import type { DiskSpec, VifSpec } from "../../formats/domain-config/specs";
 import { renderValue, type ConfigValue } from "../../formats/domain-config/syntax";
 import type { DomainDetails } from "../../formats/xm-list-long";
-import { AUTO_DIR, containingMount, type DomainConfigFacts, isSharedFsType } from "./facts";
+import { mountContaining } from "../../formats/mountinfo";
+import { AUTO_DIR, type DomainConfigFacts, isSharedFsType } from "./facts";
 import { domainConfigPath, type XenDomainConfigInputs } from "./schema";
 
 const VIF_FIELDS = ["mac", "bridge", "ip", "script", "model", "type", "vifname"] as const;
@@ -119,7 +120,7 @@ export function planDomainConfig(host: string, i: XenDomainConfigInputs, f: Doma
       return;
     }
     if (i.requireSharedStorage) {
-      const m = containingMount(f.mounts, d.path);
+      const m = mountContaining(f.mounts, d.path);
       if (!m || !isSharedFsType(m.fsType)) {
         errors.push(`${host}: disk ${d.path} (disks[${n}]) is on ${m ? `${m.fsType} ${m.source} mounted at ${m.mountPoint}` : "an unknown filesystem"}, not on shared storage (NFS)`);
       }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   findMount,
   isNfsType,
+  mountContaining,
   mountsBelow,
   normalizeNfsSource,
   parseMountInfo,
@@ -76,5 +77,30 @@ describe("mountinfo", () => {
     expect(normalizeNfsSource("srv:/data//")).toBe("srv:/data");
     expect(normalizeNfsSource("[fe80::1]:/data/")).toBe("[fe80::1]:/data");
     expect(normalizeNfsSource("/dev/sda1")).toBe("/dev/sda1");
+  });
+});
+
+describe("mountContaining: the mount a path lives on", () => {
+  const mounts = parseMountInfo(
+    [
+      "20 1 0:20 / / rw,relatime - overlay overlay rw,lowerdir=/,upperdir=/x",
+      "40 20 0:40 / /data rw,nosuid,nodev,relatime - fuse.nfs 198.18.0.30:/data rw,user_id=0,group_id=0",
+      "41 20 0:41 /images /srv/img rw - nfs4 10.10.10.30:/export rw",
+      "42 41 0:42 / /srv/img rw - tmpfs tmpfs rw",
+    ].join("\n"),
+  );
+
+  it("picks the deepest mount point above the path, not a prefix of its name", () => {
+    expect(mountContaining(mounts, "/data/test01.img")?.mountId).toBe(40);
+    expect(mountContaining(mounts, "/data")?.mountId).toBe(40);
+    expect(mountContaining(mounts, "/data2/x.img")?.mountId).toBe(20);
+  });
+
+  it("takes the one on top (listed last) of two at the same point", () => {
+    expect(mountContaining(mounts, "/srv/img/a.img")?.mountId).toBe(42);
+  });
+
+  it("finds nothing in an empty table", () => {
+    expect(mountContaining([], "/data/x")).toBeNull();
   });
 });
