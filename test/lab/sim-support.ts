@@ -150,3 +150,35 @@ export function listedRows(out: string): ListedRow[] {
 export function pingReplies(out: string): { t: number; seq: number }[] {
   return [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)/gm)].map((m) => ({ t: Number(m[1]) * 1000, seq: Number(m[2]) }));
 }
+
+export interface PingDuringMigration {
+  /** The migrate command's exit code. */
+  code: number;
+  replies: { t: number; seq: number }[];
+  /** When the migrate command started and ended (the same clock as ping -D's stamps). */
+  t0: number;
+  t1: number;
+  /** The most consecutive replies missing. */
+  lost: number;
+}
+
+/**
+ * Pings `ip` from observer every 10 ms while `migrate` runs on node1 (pinging from 2 s before it to 12 s in),
+ * prints the longest gap (after `label`) and returns what the test asserts on.
+ */
+export async function pingDuringMigration(lab: SimLab, ip: string, migrate: string, label: string): Promise<PingDuringMigration> {
+  const ping = lab.run("observer", `ping -D -i 0.01 -w 12 ${ip}`);
+  await new Promise((r) => setTimeout(r, 2000));
+  const t0 = Date.now();
+  const m = await lab.run("node1", migrate);
+  const t1 = Date.now();
+  const replies = pingReplies((await ping).stdout);
+  let gap = 0;
+  let lost = 0;
+  for (let i = 1; i < replies.length; i++) {
+    gap = Math.max(gap, replies[i].t - replies[i - 1].t);
+    lost = Math.max(lost, replies[i].seq - replies[i - 1].seq - 1);
+  }
+  process.stdout.write(`${label}: longest gap between replies ${gap.toFixed(1)} ms, ${lost} consecutive replies missing, ${replies.length} replies\n`);
+  return { code: m.code, replies, t0, t1, lost };
+}

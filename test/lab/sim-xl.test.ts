@@ -4,8 +4,7 @@
  * intermediate names, every fault's final state, and the ping gap during a migration.
  */
 import { infoKeys, XL_INFO_KEYS, XL_LIST_HEADER, XL_LIST_ROW } from "../unit/sim/expectations";
-import { listedNames, listedRows, pingReplies, SimLab, waitFor } from "./sim-support";
-
+import { listedNames, listedRows, pingDuringMigration, SimLab, waitFor } from "./sim-support";
 
 const LAB = process.env.XENHA_SIM_XL_LAB ?? "simtest-xl";
 const CFG = "/etc/xen/test01.cfg";
@@ -205,20 +204,8 @@ describe("xl migrate", () => {
   test("ping from observer every 10 ms during xl migrate: answers before and after", async () => {
     const ip = lab.guestIp(1);
     expect((await lab.run("observer", `ping -c 1 -W 2 ${ip}`)).code).toBe(0);
-    const ping = lab.run("observer", `ping -D -i 0.01 -w 12 ${ip}`);
-    await new Promise((r) => setTimeout(r, 2000));
-    const t0 = Date.now();
-    const m = await lab.run("node1", `xl migrate test01 node2`);
-    const t1 = Date.now();
-    expect(m.code).toBe(0);
-    const replies = pingReplies((await ping).stdout);
-    let gap = 0;
-    let lost = 0;
-    for (let i = 1; i < replies.length; i++) {
-      gap = Math.max(gap, replies[i].t - replies[i - 1].t);
-      lost = Math.max(lost, replies[i].seq - replies[i - 1].seq - 1);
-    }
-    process.stdout.write(`xl migrate: longest gap between replies ${gap.toFixed(1)} ms, ${lost} consecutive replies missing, ${replies.length} replies\n`);
+    const { code, replies, t0, t1, lost } = await pingDuringMigration(lab, ip, "xl migrate test01 node2", "xl migrate");
+    expect(code).toBe(0);
     // the guest answered before the migration started and after it ended (ping -D stamps use the same clock)
     expect(replies.some((r) => r.t < t0)).toBe(true);
     expect(replies.some((r) => r.t > t1)).toBe(true);

@@ -4,8 +4,7 @@
  * fault's final state, and the ping gap seen from observer during a migration.
  */
 import { infoKeys, infoMap, XM_INFO_KEYS, XM_LIST_HEADER, XM_LIST_ROW } from "../unit/sim/expectations";
-import { listedNames, listedRows, pingReplies, SimLab, waitFor } from "./sim-support";
-
+import { listedNames, listedRows, pingDuringMigration, SimLab, waitFor } from "./sim-support";
 
 const LAB = process.env.XENHA_SIM_XM_LAB ?? "simtest-xm";
 let lab: SimLab;
@@ -270,20 +269,8 @@ describe("ping during a migration", () => {
   test("observer pings the guest every 10 ms: answers before and after, the gap is short", async () => {
     const ip = lab.guestIp(0);
     expect((await lab.run("observer", `ping -c 1 -W 2 ${ip}`)).code).toBe(0);
-    const ping = lab.run("observer", `ping -D -i 0.01 -w 12 ${ip}`);
-    await new Promise((r) => setTimeout(r, 2000));
-    const t0 = Date.now();
-    const m = await lab.run("node1", `xm migrate -l test01 ${lab.host("node2").address}`);
-    const t1 = Date.now();
-    expect(m.code).toBe(0);
-    const replies = pingReplies((await ping).stdout);
-    let gap = 0;
-    let lost = 0;
-    for (let i = 1; i < replies.length; i++) {
-      gap = Math.max(gap, replies[i].t - replies[i - 1].t);
-      lost = Math.max(lost, replies[i].seq - replies[i - 1].seq - 1);
-    }
-    process.stdout.write(`xm migrate -l: longest gap between replies ${gap.toFixed(1)} ms, ${lost} consecutive replies missing, ${replies.length} replies\n`);
+    const { code, replies, t0, t1, lost } = await pingDuringMigration(lab, ip, `xm migrate -l test01 ${lab.host("node2").address}`, "xm migrate -l");
+    expect(code).toBe(0);
     // the guest answered before the migration started and after it ended (ping -D stamps use the same clock)
     expect(replies.some((r) => r.t < t0)).toBe(true);
     expect(replies.some((r) => r.t > t1)).toBe(true);
