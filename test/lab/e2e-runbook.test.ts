@@ -3,7 +3,8 @@
  * stack `lab`) converges from the runbook's starting point, a second run changes nothing ON THE HOSTS, a new
  * desired host migrates test01, destroy cleans up (leaving the running domain, and what it runs from), and no
  * credential ever reaches the state file or the output. Host facts are read over the lab's own SSH client
- * (test/lab/lab-ssh.ts), not through the library.
+ * (test/lab/lab-ssh.ts), not through the library. It runs on the xm topology (relocation through xend) and on the
+ * xl one (XENHA_LAB_TOOLSTACK=xl: root's SSH trust between the nodes); `mixed` has no single toolstack to test.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -17,6 +18,7 @@ const NODES = ["node1", "node2"] as const;
 type Node = (typeof NODES)[number];
 
 let inv: Inventory;
+let ts: "xm" | "xl"; // the nodes' toolstack, which the example stack passes to the component
 let ssh: Record<"nfs" | Node | "observer", LabSsh>;
 let work: string;
 let stateFile: string;
@@ -50,22 +52,34 @@ async function sh(host: keyof typeof ssh, script: string, args: string[] = []): 
   return r.stdout.trim();
 }
 
-const running = async (n: Node) => (await ssh[n].sh("xm list test01 >/dev/null 2>&1 && echo yes || echo no")).stdout.trim() === "yes";
+const running = async (n: Node) => (await ssh[n].sh(`${ts} list test01 >/dev/null 2>&1 && echo yes || echo no`)).stdout.trim() === "yes";
+const peer = (n: Node): Node => (n === "node1" ? "node2" : "node1");
+// xl: what XlMigrationTrust(peer → n) leaves on n (the authorized key) and on the peer (key, ssh_config, known_hosts)
+const migrationKey = (n: Node) => `/root/.ssh/id_xen_migrate_${inv.hosts[peer(n)].address}`; // n's key for the peer
+const trustFiles = (n: Node) => ["/root/.ssh/authorized_keys", "/root/.ssh/config", "/root/.ssh/known_hosts",
+  migrationKey(n), "/usr/local/sbin/xen-ha-xl-migrate-receive"];
+const restrictedKeys = (n: Node) =>
+  sh(n, "cat /root/.ssh/authorized_keys 2>/dev/null | grep -c 'command=\"/usr/local/sbin/xen-ha-xl-migrate-receive\"' || true");
 // mount id, type and source of /data (the fields after mountinfo's "-" separator)
 const dataMount = (n: Node) =>
   sh(n, "awk '$5 == \"/data\" { for (i = 7; i <= NF; i++) if ($i == \"-\") { print $1, $(i + 1), $(i + 2); break } }' /proc/self/mountinfo");
 
-/** What a no-op run must leave exactly as it was: file identities (inode and mtime), daemons, mounts. */
+/** What a no-op run must leave exactly as it was: file identities (inode and mtime), daemons, mounts. xl has no
+ * daemon of its own to restart (no xend): there the SSH trust's files stand in for xend's config and pid. */
 async function hostFingerprint(): Promise<Record<string, string>> {
   const stat = (host: keyof typeof ssh, file: string) => sh(host, 'stat -c "%i %Y" "$1" 2>/dev/null || echo absent', [file]);
   const fp: Record<string, string> = { exports: await stat("nfs", "/etc/exports") };
   for (const n of NODES) {
     fp[`${n} fstab`] = await stat(n, "/etc/fstab");
-    fp[`${n} xend-config`] = await stat(n, "/etc/xen/xend-config.sxp");
     fp[`${n} test01 config`] = await stat(n, "/etc/xen/test01");
-    fp[`${n} xend pid`] = await sh(n, "cat /var/run/xend.pid");
+    if (ts === "xm") {
+      fp[`${n} xend-config`] = await stat(n, "/etc/xen/xend-config.sxp");
+      fp[`${n} xend pid`] = await sh(n, "cat /var/run/xend.pid");
+    } else {
+      for (const f of trustFiles(n)) fp[`${n} ${f}`] = await stat(n, f);
+    }
     fp[`${n} /data mount`] = await dataMount(n);
-    fp[`${n} test01`] = await sh(n, "xm list test01 2>/dev/null | awk 'NR == 2 { print $1, $2 }'");
+    fp[`${n} test01`] = await sh(n, `${ts} list test01 2>/dev/null | awk 'NR == 2 { print $1, $2 }'`);
   }
   return fp;
 }
@@ -77,9 +91,11 @@ function simCommands(n: Node): { event: string; argv: string[] }[] {
 
 beforeAll(async () => {
   inv = loadInventory();
-  if (inv.hosts.node1.toolstack !== "xm" || inv.hosts.node2.toolstack !== "xm") {
-    throw new Error("the runbook e2e runs on the default (xm) lab topology");
+  const stacks = NODES.map((n) => inv.hosts[n].toolstack);
+  if (stacks[0] !== stacks[1] || (stacks[0] !== "xm" && stacks[0] !== "xl")) {
+    throw new Error(`the runbook e2e runs on an all-xm or all-xl lab topology, not ${stacks.join("/")}`);
   }
+  ts = stacks[0];
   ssh = {
     nfs: await LabSsh.connect(inv.hosts.nfs), node1: await LabSsh.connect(inv.hosts.node1),
     node2: await LabSsh.connect(inv.hosts.node2), observer: await LabSsh.connect(inv.hosts.observer),
@@ -97,7 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Leave the lab as the other suites expect it: no domain, nothing mounted, no image on the share.
-  for (const n of NODES) await ssh[n]?.sh("xm destroy test01 >/dev/null 2>&1; true");
+  for (const n of NODES) await ssh[n]?.sh(`${ts} destroy test01 >/dev/null 2>&1; true`);
   if (stateFile && fs.existsSync(stateFile)) runner("destroy");
   for (const n of NODES) await ssh[n]?.sh("grep -q ' /data ' /proc/self/mountinfo && umount /data; rm -f /data/test01.img; true");
   await ssh.nfs?.sh("rm -f /data/test01.img; true");
@@ -119,13 +135,23 @@ test("from the runbook's starting point, the stack converges: shared /data, same
     expect(await sh(n, "md5sum /data/test01.img | cut -d' ' -f1")).toBe(imageMd5);
   }
   expect(await sh("node1", "cat /etc/xen/test01")).toBe(await sh("node2", "cat /etc/xen/test01"));
-  expect(await sh("node1", "grep -v '^#' /etc/xen/xend-config.sxp | grep 'xend-relocation-hosts-allow'")).toContain(inv.hosts.node2.address.replace(/\./g, "\\\\."));
+  if (ts === "xm") {
+    expect(await sh("node1", "grep -v '^#' /etc/xen/xend-config.sxp | grep 'xend-relocation-hosts-allow'")).toContain(inv.hosts.node2.address.replace(/\./g, "\\\\."));
+  } else {
+    for (const n of NODES) {
+      // n admits the peer's key, restricted to migrate-receive from the peer's migration address, and n's
+      // ssh_config names the peer by its migration address
+      expect(await restrictedKeys(n)).toBe("1");
+      expect(await sh(n, "grep 'xen-ha-xl-migrate-receive' /root/.ssh/authorized_keys")).toContain(`from="${inv.hosts[peer(n)].address}"`);
+      expect(await sh(n, "grep -x \"Host $1\" /root/.ssh/config", [inv.hosts[peer(n)].address])).toBe(`Host ${inv.hosts[peer(n)].address}`);
+    }
+  }
   expect(await running("node1")).toBe(true);
   expect(await running("node2")).toBe(false);
   expect(r.outputs.test01Host).toBe("node1");
 }, 300_000);
 
-test("a second run changes nothing on any host: same files, same xend, same mounts, no toolstack command", async () => {
+test("a second run changes nothing on any host: same files, same daemons, same mounts, no toolstack command", async () => {
   const before = await hostFingerprint();
   const marks = NODES.map((n) => simCommands(n).length);
   const r = runner("up", "node1");
@@ -162,12 +188,16 @@ test("destroy removes everything but the running domain and what it runs from; o
   expect(await sh("node1", "grep -c ' /data ' /etc/fstab || true")).toBe("0");
   for (const n of NODES) {
     expect(await sh(n, "[ -e /etc/xen/test01 ] && echo present || echo absent")).toBe("absent");
-    expect(await sh(n, "grep -v '^#' /etc/xen/xend-config.sxp | grep -c 'xend-relocation-hosts-allow.*localhost' || true")).toBe("1");
+    if (ts === "xm") expect(await sh(n, "grep -v '^#' /etc/xen/xend-config.sxp | grep -c 'xend-relocation-hosts-allow.*localhost' || true")).toBe("1");
+    else {
+      expect(await restrictedKeys(n)).toBe("0");
+      expect(await sh(n, '[ -e "$1" ] && echo present || echo absent', [migrationKey(n)])).toBe("absent");
+    }
   }
   expect(await dataMount("node2")).not.toBe("");
   expect(await sh("nfs", "grep -c '^/data' /etc/exports || true")).toBe("1");
 
-  await sh("node2", "xm destroy test01");
+  await sh("node2", `${ts} destroy test01`);
   const again = runner("destroy");
   expect(again.errors).toEqual([]);
   expect(await dataMount("node2")).toBe("");
