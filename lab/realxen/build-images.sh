@@ -33,7 +33,7 @@ PKGS=(
   "xen-hypervisor-4.17-amd64=$XEN_HV_VERSION"
   "$KPKG"
   xen-utils-4.17 xen-utils-common xenstore-utils libxenmisc4.17
-  busybox-static bash coreutils util-linux mount
+  libgcc-s1 busybox-static dash bash coreutils util-linux mount findutils grep sed mawk gzip tar procps psmisc
   openssh-server openssh-client openssh-sftp-server
   nfs-common iproute2 iputils-ping
 )
@@ -183,11 +183,13 @@ mkdir -p "$D0"
 (cd "$ROOT" && tar -cf - --exclude="./usr/$MODDIR" --exclude=./boot --exclude=./usr/share/doc --exclude=./usr/share/man \
    --exclude=./usr/share/locale --exclude=./usr/share/info --exclude=./usr/share/bash-completion .) | (cd "$D0" && tar -xf -)
 copy_modules "$D0" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop \
-  nfs nfsv4 e1000 ext4 tun overlay virtio_pci virtio_blk
+  nfs nfsv4 e1000 ext4 crc32c_generic tun overlay virtio_pci virtio_blk
 # busybox fills in what the Debian packages above do not provide (init, ip tools are Debian's)
 for a in $("$BB" --list); do
   [ -e "$D0/usr/bin/$a" ] || [ -e "$D0/usr/sbin/$a" ] || ln -s busybox "$D0/usr/bin/$a"
 done
+# /bin/sh is dash, as on Debian: busybox-static's sh runs its own applets before PATH (chmod --reference fails)
+ln -sfn dash "$D0/usr/bin/sh"
 ln -sfn /usr/lib/xen-4.17/bin/xl "$D0/usr/sbin/xl"   # not Debian's wrapper: it needs xen-utils-common's helpers
 mkdir -p "$D0"/{proc,sys,dev,tmp,run,root,data,var/lib/xen,var/log/xen,etc/xen/auto,boot}
 install -m 0755 "$HERE/dom0-init.sh" "$D0/etc/rc.sysinit"
@@ -226,5 +228,7 @@ printf '%s' "$key" > "$WORK/out/versions.txt"
 mkdir -p "$CACHE"
 rm -rf "$OUT"
 mv "$WORK/out" "$OUT"
+# older builds are never used again (their key changed)
+find "$CACHE" -maxdepth 1 -name 'images-*' ! -path "$OUT" -exec rm -rf {} +
 log "built $OUT ($(du -sh "$OUT" | cut -f1))"
 echo "$OUT"

@@ -7,6 +7,11 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /dev/pts /dev/shm
+# what udev would add: Xen's hotplug locking (locking.sh) stats /dev/stdin
+ln -sfn /proc/self/fd /dev/fd
+ln -sfn /proc/self/fd/0 /dev/stdin
+ln -sfn /proc/self/fd/1 /dev/stdout
+ln -sfn /proc/self/fd/2 /dev/stderr
 mount -t devpts devpts /dev/pts
 mount -t tmpfs -o mode=0755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /tmp
@@ -14,7 +19,7 @@ mkdir -p /run/xen /run/xenstored /run/sshd /run/lock /var/lib/xenstored /var/lib
 . /etc/xenha-host.conf
 hostname "$XENHA_HOSTNAME"
 echo "XENHA-BOOT host=$XENHA_HOSTNAME uptime=$(cut -d' ' -f1 /proc/uptime)"
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop nfsv4 e1000 ext4 overlay virtio_pci virtio_blk; do
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop nfsv4 e1000 crc32c_generic ext4 overlay virtio_pci virtio_blk; do
   modprobe "$m" || echo "XENHA-WARN modprobe $m failed"
 done
 mount -t xenfs xenfs /proc/xen

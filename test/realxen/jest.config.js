@@ -1,0 +1,17 @@
+/**
+ * The real-Xen tier (`npm run test:realxen`): two QEMU VMs running Debian's Xen 4.17 stand in for the lab's
+ * node1/node2 (lab/realxen/). Slow (TCG emulation), so it is its own jest config, not part of `npm test`.
+ */
+const path = require("path");
+const root = path.join(__dirname, "..", "..");
+const tsJest = ["ts-jest", { tsconfig: path.join(root, "tsconfig.json"), diagnostics: { warnOnly: false } }];
+module.exports = {
+  rootDir: root,
+  testMatch: ["<rootDir>/test/realxen/**/*.test.ts"],
+  transform: { "^.+\\.ts$": tsJest },
+  moduleNameMapper: { "^pulumi-xen-ha/(.*)$": "<rootDir>/provider/$1" },
+  modulePathIgnorePatterns: ["<rootDir>/\\.lab/", "<rootDir>/dist/", "<rootDir>/build/"],
+  testEnvironment: "node",
+  globalSetup: "<rootDir>/test/realxen/setup.js",
+  globalTeardown: "<rootDir>/test/realxen/teardown.js",
+};
