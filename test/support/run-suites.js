@@ -1,5 +1,6 @@
-// `npm test`: the unit project in parallel, then the lab project in band (its tests share the lab's hosts),
-// then one closing line with the counts of both. Extra arguments go to both jest runs.
+// `npm test`: the unit project in parallel, then the lab project in band (its tests share the lab's hosts) on the
+// default (xm) topology, then the lab files whose behaviour depends on the toolstack again on an all-xl lab of
+// its own, then one closing line with the counts of all three. Extra arguments go to every jest run.
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
@@ -8,15 +9,27 @@ const path = require("path");
 const tally = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xenha-tests-")), "tally.jsonl");
 const jest = require.resolve("jest/bin/jest");
 const extra = process.argv.slice(2);
+// The files that branch on the nodes' toolstack (xm/xl commands, relocation versus SSH trust, `xm list -l` versus
+// `xl list -l` for a mount's users). The other lab files either do not depend on it or start an xl lab themselves.
+const TOOLSTACK_FILES = ["migration", "e2e-runbook", "nfs-mount"];
+const xlLab = process.env.XENHA_LAB ? `${process.env.XENHA_LAB}-xlpass` : "xl";
 const runs = [
-  ["--selectProjects", "unit", ...extra],
-  ["--selectProjects", "lab", "--runInBand", ...extra],
+  { args: ["--selectProjects", "unit", ...extra] },
+  { args: ["--selectProjects", "lab", "--runInBand", ...extra] },
+  {
+    // every other lab file ignored, rather than a path pattern, so that a path filter in `extra` narrows this run
+    // too instead of adding to it; last, because jest's array options swallow the arguments after them
+    args: ["--selectProjects", "lab", "--runInBand", ...extra,
+      `--testPathIgnorePatterns=/test/lab/(?!(${TOOLSTACK_FILES.join("|")})\\.test\\.ts$)[^/]+$`],
+    env: { XENHA_LAB: xlLab, XENHA_LAB_TOOLSTACK: "xl" },
+  },
 ];
 let status = 0;
-for (const args of runs) {
+for (const { args, env } of runs) {
+  if (env) process.stdout.write(`\n== lab project again on the xl topology (lab "${env.XENHA_LAB}"): ${TOOLSTACK_FILES.join(", ")}\n`);
   const r = spawnSync(process.execPath, [jest, ...args], {
     stdio: "inherit",
-    env: { ...process.env, XENHA_TEST_TALLY: tally },
+    env: { ...process.env, ...env, XENHA_TEST_TALLY: tally },
   });
   if (r.status !== 0) status = r.status ?? 1;
 }

@@ -1,5 +1,5 @@
 // Prints the plain closing line "N passed, N failed, N skipped" that CI reads; jest's own summary
-// ("Tests: 3 passed, 3 total") is not in that form. `npm test` runs jest twice (unit in parallel, lab in band):
+// ("Tests: 3 passed, 3 total") is not in that form. `npm test` runs jest several times (test/support/run-suites.js):
 // with XENHA_TEST_TALLY set, each run adds its counts to that file and test/support/run-suites.js prints the total.
 const fs = require("fs");
 
