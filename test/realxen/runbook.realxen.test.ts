@@ -139,7 +139,7 @@ test("with node2's sshd stopped, the migration fails with an error naming node2,
     await sh("node2", "/etc/init.d/ssh start");
   }
   // node2 answers new connections again
-  const again = await LabSsh.connect(inv.hosts.node2);
+  const again = await LabSsh.connect(inv.hosts.node2).catch(async () => { await new Promise((r) => setTimeout(r, 5000)); return LabSsh.connect(inv.hosts.node2); });
   expect((await again.sh("hostname")).stdout.trim()).toBe("node2");
   again.close();
 }, STEP_MS);
