@@ -14,4 +14,6 @@ module.exports = {
   testEnvironment: "node",
   globalSetup: "<rootDir>/test/realxen/setup.js",
   globalTeardown: "<rootDir>/test/realxen/teardown.js",
+  // after the teardown has stopped the VMs, a handle left open by the SSH clients must not keep CI waiting
+  forceExit: true,
 };
