@@ -195,9 +195,22 @@ service xend restart >/dev/null`,
   }
 
   /** After a reboot: a new SSH connection to the node. */
+  /**
+   * A fresh connection after a node's links come back up. The harness's neighbour entry for the node may still be
+   * FAILED from the outage, so the first connects can get EHOSTUNREACH for a moment: keep trying for 30 s.
+   */
   async reconnect(name: NodeName): Promise<void> {
     this.nodes[name].close();
-    this.nodes[name] = await LabSsh.connect(this.host(name));
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        this.nodes[name] = await LabSsh.connect(this.host(name));
+        return;
+      } catch (e) {
+        if (Date.now() > deadline) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   }
 
   /** The simulator's command log of a node, read from the host's root as the harness sees it (works while the node is cut off). */
