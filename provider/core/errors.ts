@@ -44,3 +44,20 @@ export class StepTimeoutError extends Error {
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`;
 }
+
+/**
+ * A plan's refusals as one Error, or null when the plan has none. Every resource refuses with the same words in
+ * preview, up and delete, so an operator who saw the preview recognises the failure; `scope` names the resource
+ * and `outcome` says what the refusal left on the host.
+ */
+export function planRefusal(plan: { readonly errors: readonly string[] }, opts: { scope?: string; outcome?: string } = {}): Error | null {
+  if (plan.errors.length === 0) return null;
+  const text = plan.errors.join("; ");
+  return new Error(`${opts.scope ? `${opts.scope}: ` : ""}${text}${opts.outcome ? ` (${opts.outcome})` : ""}`);
+}
+
+/** Throws the plan's refusals (see planRefusal). */
+export function refuseOnPlanErrors(plan: { readonly errors: readonly string[] }, opts: { scope?: string; outcome?: string } = {}): void {
+  const e = planRefusal(plan, opts);
+  if (e) throw e;
+}

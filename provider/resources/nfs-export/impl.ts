@@ -6,7 +6,7 @@
  */
 import { connect } from "../../ssh/pool";
 import { withHostLock } from "../../host/lock";
-import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, refuseOnPlanErrors, type ProviderContext } from "../../core";
 import { applyExportSteps, EXPORT_LOCK, gatherExportFacts } from "./apply";
 import { withDrift } from "./drift";
 import type { ExportFacts } from "./facts";
@@ -29,7 +29,7 @@ async function converge(i: NfsExportInputs, ctx: ProviderContext): Promise<NfsEx
     async () => {
       const before = await gatherExportFacts(h, i);
       const plan = planExport(i, before);
-      if (plan.errors.length > 0) throw new Error(`NfsExport ${id}: ${plan.errors.join("; ")} (nothing was changed)`);
+      refuseOnPlanErrors(plan, { scope: `NfsExport ${id}`, outcome: "nothing was changed" });
       if (plan.steps.length === 0) {
         ctx.log.debug("already converged: nothing to do");
         return observed(i, before, null);
@@ -65,7 +65,7 @@ export const impl = defineResource<NfsExportInputs, NfsExportOutputs>({
   async preview(_olds, news) {
     const h = await connect(news.connection);
     const plan = planExport(news, await gatherExportFacts(h, news));
-    if (plan.errors.length > 0) throw new Error(`NfsExport ${exportId(news)}: ${plan.errors.join("; ")}`);
+    refuseOnPlanErrors(plan, { scope: `NfsExport ${exportId(news)}` });
   },
 
   async read(_id, olds) {

@@ -8,7 +8,7 @@
  */
 import { connect } from "../../ssh/pool";
 import { withHostLock } from "../../host/lock";
-import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, planRefusal, refuseOnPlanErrors, type ProviderContext } from "../../core";
 import type { RemoteHost } from "../../ssh/remote-host";
 import { applyMountSteps, CleanStepFailure, gatherMountFacts, MOUNT_LOCK, MountStepError } from "./apply";
 import { withDrift } from "../nfs-export/drift";
@@ -30,10 +30,10 @@ async function converge(h: RemoteHost, i: NfsMountInputs, ctx: ProviderContext, 
   let changed = false;
   for (let round = 0; round < 3; round += 1) {
     const plan = planMount(i, facts);
-    if (plan.errors.length > 0) {
-      const msg = `NfsMount ${id}: ${plan.errors.join("; ")}`;
-      if (!changed) throw new Error(`${msg} (nothing was changed)`);
-      throw new PartialFailure(msg, { id, properties: { ...observed(i, facts, { createdMountPoint: created, backupPath }) } });
+    const refusal = planRefusal(plan, { scope: `NfsMount ${id}` });
+    if (refusal) {
+      if (!changed) throw new Error(`${refusal.message} (nothing was changed)`);
+      throw new PartialFailure(refusal.message, { id, properties: { ...observed(i, facts, { createdMountPoint: created, backupPath }) } });
     }
     if (plan.steps.length === 0) break;
     try {
@@ -81,7 +81,7 @@ export const impl = defineResource<NfsMountInputs, NfsMountOutputs>({
   async preview(_olds, news) {
     const h = await connect(news.connection);
     const plan = planMount(news, await gatherMountFacts(h, news));
-    if (plan.errors.length > 0) throw new Error(`NfsMount ${nfsMountId(news)}: ${plan.errors.join("; ")}`);
+    refuseOnPlanErrors(plan, { scope: `NfsMount ${nfsMountId(news)}` });
   },
 
   async read(_id, olds) {
@@ -113,7 +113,7 @@ export const impl = defineResource<NfsMountInputs, NfsMountOutputs>({
     await locked(h, olds, async () => {
       const f = await gatherMountFacts(h, olds);
       const plan = planMountDelete(olds, f, olds.createdMountPoint ?? false);
-      if (plan.errors.length > 0) throw new Error(`NfsMount ${id}: ${plan.errors.join("; ")}`);
+      refuseOnPlanErrors(plan, { scope: `NfsMount ${id}` });
       await applyMountSteps(h, olds, plan.steps, ctx);
     });
   },

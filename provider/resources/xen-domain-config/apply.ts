@@ -8,6 +8,7 @@ import { withHostLock } from "../../host/lock";
 import { writeFileAtomic } from "../../host/write-file";
 import { ExecError, type RemoteHost } from "../../ssh/remote-host";
 import type { ProviderContext } from "../../core/impl";
+import { refuseOnPlanErrors } from "../../core/errors";
 import { AUTO_DIR, domainConfigProbes, type DomainConfigFacts } from "./facts";
 import { planDomainConfig, type AutostartStep, type DomainConfigPlan } from "./plan";
 import { domainConfigPath, type XenDomainConfigInputs } from "./schema";
@@ -52,7 +53,7 @@ export async function applyDomainConfig(h: RemoteHost, i: XenDomainConfigInputs,
   return withHostLock(h, LOCK_NAME, async () => {
     const facts = await domainConfigFacts(h, i);
     const plan = planDomainConfig(i.connection.host, i, facts);
-    if (plan.errors.length > 0) throw new Error(`${plan.errors.join("; ")} (nothing was written)`);
+    refuseOnPlanErrors(plan, { outcome: "nothing was written" });
     for (const w of plan.warnings) ctx.log.warn(w);
     const done: string[] = [];
     let backupPath: string | null = null;

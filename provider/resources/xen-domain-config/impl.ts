@@ -6,7 +6,7 @@
  * before create (adopted) gets its previous content back instead. A running domain is never touched.
  */
 import { connect } from "../../ssh/pool";
-import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, refuseOnPlanErrors, type ProviderContext } from "../../core";
 import { applyDomainConfig, domainConfigFacts, DomainConfigStepError, removeDomainConfig } from "./apply";
 import { inputsFromModel, planDomainConfig } from "./plan";
 import {
@@ -65,7 +65,7 @@ export const impl = defineResource<XenDomainConfigInputs, XenDomainConfigOutputs
   async preview(_olds, news) {
     const h = await connect(news.connection);
     const plan = planDomainConfig(news.connection.host, news, await domainConfigFacts(h, news));
-    if (plan.errors.length > 0) throw new Error(plan.errors.join("; "));
+    refuseOnPlanErrors(plan);
   },
 
   async read(id, olds) {

@@ -11,6 +11,7 @@ import { writeFileAtomic } from "../../host/write-file";
 import type { RemoteHost } from "../../ssh/remote-host";
 import type { DesiredRelocation } from "../../formats/sxp-xend-relocation";
 import type { ProviderContext } from "../../core/impl";
+import { refuseOnPlanErrors } from "../../core/errors";
 import { listenersProbe, listensOn, relocationProbes, type RelocationFacts, XEND_LOG_TAIL_SCRIPT, xendAnswersProbe } from "./facts";
 import { planRelocation, type RelocationPlan } from "./plan";
 import type { XendRelocationInputs } from "./schema";
@@ -102,7 +103,7 @@ export async function applyRelocation(
   return withHostLock(h, LOCK_NAME, async () => {
     const facts = await relocationFacts(h, i);
     const plan = planRelocation(i.connection.host, i, facts, desired);
-    if (plan.errors.length > 0) throw new Error(`${plan.errors.join("; ")} (nothing was changed)`);
+    refuseOnPlanErrors(plan, { outcome: "nothing was changed" });
     for (const w of plan.warnings) ctx.log.warn(w);
     let backupPath: string | null = null;
     if (plan.write !== null) {

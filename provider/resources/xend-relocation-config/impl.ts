@@ -7,7 +7,7 @@
  */
 import { connect } from "../../ssh/pool";
 import { ExecError } from "../../ssh/remote-host";
-import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, refuseOnPlanErrors, type ProviderContext } from "../../core";
 import { applyRelocation, relocationFacts, XendStartError } from "./apply";
 import { currentSettings, desiredFromSettings, desiredRelocation, inputsFromHost, relocationDrift, planRelocation } from "./plan";
 import {
@@ -82,7 +82,7 @@ export const impl = defineResource<XendRelocationInputs, XendRelocationOutputs>(
   async preview(_olds, news) {
     const h = await connect(news.connection);
     const plan = planRelocation(news.connection.host, news, await relocationFacts(h, news));
-    if (plan.errors.length > 0) throw new Error(plan.errors.join("; "));
+    refuseOnPlanErrors(plan);
   },
 
   async read(id, olds) {

@@ -10,6 +10,7 @@ import { withHostLock } from "../../host/lock";
 import { writeFileAtomic } from "../../host/write-file";
 import { ExecError, type RemoteHost } from "../../ssh/remote-host";
 import type { ProviderContext } from "../../core/impl";
+import { planRefusal } from "../../core/errors";
 import { fileProbe } from "../../host/file-probe";
 import { chooseAuthorizedKeysFile, sourceProbes, targetProbes } from "./facts";
 import { planRemoval, planTrust, sshCommand, type TrustInputsState, type TrustPlan } from "./plan";
@@ -114,9 +115,10 @@ export async function applyTrust(
         ]),
       ],
     };
-    if (plan.errors.length > 0) {
+    const refusal = planRefusal(plan, { outcome: "nothing was changed" });
+    if (refusal) {
       if (keyCreated && !prior?.keyCreated) await run(src, 'rm -f -- "$1" "$1.pub"', [keyPath], timeoutMs);
-      throw new Error(`${plan.errors.join("; ")} (nothing was changed)`);
+      throw refusal;
     }
     for (const w of plan.warnings) ctx.log.warn(w);
     try {

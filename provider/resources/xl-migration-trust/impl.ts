@@ -6,7 +6,7 @@
  * it), the known_hosts lines, the ssh_config block, and the key if this resource created it.
  */
 import { connect } from "../../ssh/pool";
-import { defineResource, diffFields, inputFields, PartialFailure, type ProviderContext } from "../../core";
+import { defineResource, diffFields, inputFields, PartialFailure, refuseOnPlanErrors, type ProviderContext } from "../../core";
 import { applyTrust, readState, removeTrust, TrustStepError } from "./apply";
 import { planTrust, trustDrift } from "./plan";
 import {
@@ -48,7 +48,7 @@ export const impl = defineResource<XlMigrationTrustInputs, XlMigrationTrustOutpu
     const state = await readState(await connect(news.source), await connect(news.target), news);
     if (state.source.publicKey === null) state.source.publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPreviewPlaceholderKeyOnlyForPlanning0000 preview";
     const plan = planTrust(news, state);
-    if (plan.errors.length > 0) throw new Error(plan.errors.join("; "));
+    refuseOnPlanErrors(plan);
   },
 
   async read(id, olds) {

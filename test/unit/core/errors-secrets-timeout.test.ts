@@ -1,7 +1,16 @@
-import { PartialFailure, isPartialFailure, StepTimeoutError } from "../../../provider/core/errors";
+import { PartialFailure, isPartialFailure, planRefusal, refuseOnPlanErrors, StepTimeoutError } from "../../../provider/core/errors";
 import { collectSecretValues, holdsCredential, redact } from "../../../provider/core/secrets";
 import { withTimeout, deadline } from "../../../provider/core/timeout";
 import { createLogger } from "../../../provider/core/log";
+
+test("a plan's refusals read the same in preview, up and delete: scope, every reason, what was left", () => {
+  expect(planRefusal({ errors: [] })).toBeNull();
+  expect(() => refuseOnPlanErrors({ errors: [] })).not.toThrow();
+  const plan = { errors: ["/data is busy (test01 runs from it)", "bridge xenbr1 is missing"] };
+  expect(planRefusal(plan)?.message).toBe("/data is busy (test01 runs from it); bridge xenbr1 is missing");
+  expect(() => refuseOnPlanErrors(plan, { scope: "NfsMount node1:/data", outcome: "nothing was changed" }))
+    .toThrow(new Error("NfsMount node1:/data: /data is busy (test01 runs from it); bridge xenbr1 is missing (nothing was changed)"));
+});
 
 test("PartialFailure carries what the dynamic-provider server reads: message, id, properties, reasons", () => {
   const e = PartialFailure.after(new Error("exportfs -ra: exit 1"), "nfs:/srv", { written: true }, "/etc/exports written, not exported");
