@@ -101,6 +101,15 @@ export function isNfsType(fsType: string): boolean {
   return /^(fuse\.)?nfs4?$/.test(fsType);
 }
 
+/**
+ * Filesystems whose files are the same file from every host, so a domain's disk on one can be opened by another
+ * (migration, failover): NFS, SMB, cluster and parallel filesystems, and 9p/virtiofs for nested hosts that share
+ * a directory of their outer host.
+ */
+export function isSharedFsType(fsType: string): boolean {
+  return isNfsType(fsType) || /^(fuse\.)?(cifs|smb3|glusterfs|ceph|ocfs2|gfs2?|gpfs|lustre|9p|virtiofs)$/.test(fsType);
+}
+
 /** `server:/path` with the path's slashes normalised, so `srv:/data/` and `srv:/data` compare equal. */
 export function normalizeNfsSource(source: string): string {
   const colon = source.indexOf(":/");

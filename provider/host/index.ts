@@ -5,3 +5,4 @@ export { fileProbe } from "./file-probe";
 export { service, serviceProbe, type Service, type ServiceFact, type ServiceStatus, type ServiceState, type InitSystem } from "./service";
 export { withHostLock, HostLockError, type HostLockOptions } from "./lock";
 export { checkRemotePath } from "./paths";
+export { toolstackProbe, type InstalledToolstack } from "./toolstack";

@@ -8,7 +8,7 @@ import { findDomain, parseDomainList } from "../../formats/xm-list";
 import { parseXenInfo, type XenInfo } from "../../formats/xm-info";
 import { parseXmListLong, type DomainDetails } from "../../formats/xm-list-long";
 import { parseXlListLong } from "../../formats/xl-list-long";
-import { parseMountInfo, type MountInfo } from "../../formats/mountinfo";
+import { mountContaining, parseMountInfo, type MountInfo } from "../../formats/mountinfo";
 import type { BridgeFact, DiskFact, HostLocation, RelocationProbe, Sighting, SshProbe } from "./plan";
 import type { Toolstack } from "./schema";
 import { FORCED_COMMAND_REFUSAL } from "../xl-migration-trust/refusal";
@@ -170,17 +170,6 @@ export function statProbe(path: string): Probe<StatFact> {
       return { path, exists: true, realPath: real, fileType: m[1], size: Number(m[2]), inode: Number(m[3]) };
     },
   };
-}
-
-/** The mount holding `path`: the longest mount point above it; on a tie the one listed last is on top. */
-export function mountContaining(mounts: readonly MountInfo[], path: string): MountInfo | null {
-  let best: MountInfo | null = null;
-  for (const m of mounts) {
-    const mp = m.mountPoint.replace(/(.)\/+$/, "$1");
-    const inside = mp === "/" || path === mp || path.startsWith(`${mp}/`);
-    if (inside && (!best || mp.length >= best.mountPoint.replace(/(.)\/+$/, "$1").length)) best = m;
-  }
-  return best;
 }
 
 /** Combines a stat and the mount table into what preflight compares between hosts. */

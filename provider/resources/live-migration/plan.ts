@@ -7,6 +7,7 @@
 import type { ListedAs } from "../../formats/xm-list";
 import type { DomainDetails } from "../../formats/xm-list-long";
 import type { XenInfo } from "../../formats/xm-info";
+import { isSharedFsType } from "../../formats/mountinfo";
 import type { PreflightCheck, Toolstack } from "./schema";
 
 /** A sighting of the domain on one host, under any of its names. */
@@ -239,10 +240,6 @@ export interface PreflightFacts {
   ssh?: SshProbe;
 }
 
-/** Filesystems whose files are the same file from every client. */
-export function isSharedFsType(fsType: string): boolean {
-  return /^(fuse\.)?(nfs4?|cifs|smb3|glusterfs|ceph|ocfs2|gfs2?|gpfs|lustre|9p|virtiofs)$/.test(fsType);
-}
 
 function normalizeSource(source: string): string {
   const colon = source.indexOf(":/");

@@ -4,11 +4,11 @@
  * listing. Scripts are constants; user values are positional arguments. Parsers are pure.
  */
 import type { Probe, ProbeOutput } from "../../host/facts";
-import { isNfsType, parseMountInfo, type MountInfo } from "../../formats/mountinfo";
+import { parseMountInfo, type MountInfo } from "../../formats/mountinfo";
 import { parseXmListLong, type DomainDetails } from "../../formats/xm-list-long";
 import { parseXlListLong } from "../../formats/xl-list-long";
 import { fileProbe } from "../../host/file-probe";
-import { toolstackProbe, type Toolstack } from "../xend-relocation-config/facts";
+import { toolstackProbe, type InstalledToolstack as Toolstack } from "../../host/toolstack";
 
 export const AUTO_DIR = "/etc/xen/auto";
 
@@ -86,7 +86,3 @@ export function domainConfigProbes(name: string, path: string, diskPaths: readon
   };
 }
 
-/** Filesystems that every host can share: NFS (the lab's FUSE stand-in shows as fuse.nfs) and cluster filesystems. */
-export function isSharedFsType(fsType: string): boolean {
-  return isNfsType(fsType) || /^(gfs|gfs2|ocfs2|glusterfs|fuse\.glusterfs|cifs|ceph)$/.test(fsType);
-}

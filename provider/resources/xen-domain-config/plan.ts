@@ -8,8 +8,8 @@ import { type DomainConfigModel, modelValues, parseDomainConfig, renderDomainCon
 import type { DiskSpec, VifSpec } from "../../formats/domain-config/specs";
 import { renderValue, type ConfigValue } from "../../formats/domain-config/syntax";
 import type { DomainDetails } from "../../formats/xm-list-long";
-import { mountContaining } from "../../formats/mountinfo";
-import { AUTO_DIR, type DomainConfigFacts, isSharedFsType } from "./facts";
+import { isSharedFsType, mountContaining } from "../../formats/mountinfo";
+import { AUTO_DIR, type DomainConfigFacts } from "./facts";
 import { domainConfigPath, type XenDomainConfigInputs } from "./schema";
 
 const VIF_FIELDS = ["mac", "bridge", "ip", "script", "model", "type", "vifname"] as const;

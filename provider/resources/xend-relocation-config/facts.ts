@@ -1,25 +1,13 @@
 /**
  * What XendRelocationConfig needs to know about a Xen host, in ONE round trip: which toolstack it runs, the
  * config file, whether xend answers, and the TCP listeners. Scripts are constants; user values are positional
- * arguments. Parsers are pure. The toolstack and listener probes are shared with the other Xen resources.
+ * arguments. Parsers are pure. The listener probe is shared with the other Xen resources; the toolstack probe lives in host/toolstack.ts.
  */
 import type { Probe, ProbeOutput } from "../../host/facts";
 import { fileProbe } from "../../host/file-probe";
+import { toolstackProbe, type InstalledToolstack } from "../../host/toolstack";
 
-export type Toolstack = "xm" | "xl" | "none";
-
-/** xend's presence decides: Xen 4.0/4.1 hosts ship xl too, but run xend; Xen ≥ 4.5 has no xend. */
-export const toolstackProbe: Probe<Toolstack> = {
-  script: `PATH=$PATH:/sbin:/usr/sbin
-if [ -e /etc/init.d/xend ] || command -v xend >/dev/null 2>&1; then echo xm
-elif command -v xl >/dev/null 2>&1; then echo xl
-else echo none; fi`,
-  parse: (o: ProbeOutput) => {
-    const t = o.stdout.trim();
-    if (t === "xm" || t === "xl" || t === "none") return t;
-    throw new Error(`unexpected output ${JSON.stringify(o.stdout)}`);
-  },
-};
+export type Toolstack = InstalledToolstack;
 
 /** Whether xend answers: `xm list` works (it fails with "Unable to connect to xend" when xend is down). */
 export const xendAnswersProbe: Probe<boolean> = {

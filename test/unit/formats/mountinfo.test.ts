@@ -3,6 +3,7 @@ import { join } from "node:path";
 import {
   findMount,
   isNfsType,
+  isSharedFsType,
   mountContaining,
   mountsBelow,
   normalizeNfsSource,
@@ -71,6 +72,13 @@ describe("mountinfo", () => {
   it("counts nfs, nfs4 and FUSE-based NFS as NFS", () => {
     expect(["nfs", "nfs4", "fuse.nfs", "fuse.nfs4"].every(isNfsType)).toBe(true);
     expect(["fuse", "fuse.sshfs", "nfsd", "ext4", "fuse.nfsx"].some(isNfsType)).toBe(false);
+  });
+
+  it("counts NFS, SMB and cluster filesystems as shared between hosts, and local or per-host ones not", () => {
+    const shared = ["nfs", "nfs4", "fuse.nfs", "cifs", "smb3", "glusterfs", "fuse.glusterfs", "ceph", "fuse.ceph", "ocfs2", "gfs", "gfs2", "gpfs", "lustre", "9p", "virtiofs"];
+    expect(shared.filter((t) => !isSharedFsType(t))).toEqual([]);
+    const local = ["ext4", "xfs", "btrfs", "tmpfs", "overlay", "zfs", "fuse.sshfs", "squashfs", "nfsd", "devtmpfs", "ext3"];
+    expect(local.filter(isSharedFsType)).toEqual([]);
   });
 
   it("normalises sources", () => {

@@ -8,7 +8,6 @@ import {
   configProbe,
   diskFact,
   LOCATE_SCRIPT,
-  mountContaining,
   parseListing,
   RELOCATION_SCRIPT,
   relocationProbe,
@@ -17,6 +16,7 @@ import {
   STAT_SCRIPT,
   statProbe,
 } from "../../../provider/resources/live-migration/facts";
+import { mountContaining } from "../../../provider/formats/mountinfo";
 import { migrateArgv, observe } from "../../../provider/resources/live-migration/apply";
 import { impl } from "../../../provider/resources/live-migration/impl";
 import { liveMigrationInputsSchema, type LiveMigrationOutputs } from "../../../provider/resources/live-migration/schema";
