@@ -14,10 +14,13 @@ export interface LastMigrationOut {
   toolstack: string;
 }
 
-/** Which host a step touched, from the component's resource names (`runbook-node1-mount`, `runbook-export`). */
+/**
+ * Which host a step touched, from the component's resource names (`runbook-node1-mount`, `runbook-export`). A
+ * name that holds two hosts (`runbook-node2-to-node1-trust`) belongs to the first, the trust's source.
+ */
 export function hostOf(resourceName: string, hosts: readonly string[], nfsHost = "nfs"): string {
   const parts = resourceName.split("-");
-  const found = hosts.find((h) => parts.includes(h));
+  const found = parts.find((p) => hosts.includes(p));
   if (found) return found;
   return parts.includes("export") ? nfsHost : "cluster";
 }

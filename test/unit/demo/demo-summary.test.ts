@@ -8,6 +8,8 @@ test("changes are grouped by the host named in the component's resource names", 
   expect(hostOf("runbook-test01-node2-config", hosts)).toBe("node2");
   expect(hostOf("runbook-export", hosts)).toBe("nfs");
   expect(hostOf("runbook-test01-placement", hosts)).toBe("cluster");
+  expect(hostOf("runbook-node1-to-node2-trust", hosts)).toBe("node1");
+  expect(hostOf("runbook-node2-to-node1-trust", hosts)).toBe("node2");
   const by = changesByHost({ steps: [step("runbook-export", "NfsExport", "create"), step("runbook-node1-mount", "NfsMount", "same"),
     step("runbook-test01-placement", "LiveMigration", "update")] }, hosts);
   expect([...by]).toEqual([["nfs", ["+ NfsExport runbook-export"]], ["cluster", ["~ LiveMigration runbook-test01-placement"]]]);
