@@ -3,7 +3,7 @@
  * AUTHORIZED_KEYS FILE FORMAT), known_hosts (hashed, wildcard, negated and [host]:port patterns) and
  * ssh_config (a marked block). Every edit keeps the other lines byte for byte.
  */
-import { hostFieldMatches } from "../../ssh/host-key";
+import { hostFieldMatches, parsePublicKey as parseKeyLine } from "../../ssh/host-key";
 
 export interface PublicKey {
   type: string;
@@ -11,12 +11,13 @@ export interface PublicKey {
   comment: string;
 }
 
-const KEY_TYPE = /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com|ssh-ed25519-cert-v01@openssh\.com|ssh-rsa-cert-v01@openssh\.com)$/;
-
-/** `type blob [comment]` (a .pub file or the key part of a line). */
+/**
+ * `type blob [comment]` (a .pub file or the key part of a line), checked as the SSH layer checks a pinned key
+ * (the type inside the blob must be the one named), with the comment kept for the line the trust writes.
+ */
 export function parsePublicKey(text: string): PublicKey | null {
-  const m = /^\s*(\S+)\s+([A-Za-z0-9+/=]+)(?:\s+(.*?))?\s*$/.exec(text.split("\n")[0]);
-  if (!m || !KEY_TYPE.test(m[1])) return null;
+  const m = /^\s*(\S+)\s+(\S+)(?:\s+(.*?))?\s*$/.exec(text.split("\n")[0]);
+  if (!m || typeof parseKeyLine(`${m[1]} ${m[2]}`) === "string") return null;
   return { type: m[1], blob: m[2], comment: m[3] ?? "" };
 }
 

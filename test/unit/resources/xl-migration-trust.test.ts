@@ -90,6 +90,14 @@ describe("authorized_keys and known_hosts", () => {
     expect(l?.key.comment).toBe("xen-ha-migrate@198.18.0.11");
   });
 
+  it("reads a key as the SSH layer does: a blob that holds another key type, or is not base64, is no key", () => {
+    expect(parsePublicKey(SRC_KEY)).toEqual({ type: "ssh-ed25519", blob: SRC_KEY.split(" ")[1], comment: "xen-ha-migrate@198.18.0.11" });
+    expect(parsePublicKey(SRC_KEY.replace("ssh-ed25519", "ssh-rsa"))).toBeNull();
+    expect(parsePublicKey("ssh-ed25519 not*base64 root@x")).toBeNull();
+    expect(parsePublicKey("restrict ssh-ed25519")).toBeNull();
+    expect(parseAuthorizedKey(`restrict ${SRC_KEY.replace("ssh-ed25519", "ssh-rsa")}`)).toBeNull();
+  });
+
   it("known_hosts: plain, hashed, wildcard and negated patterns", () => {
     expect(hostFieldMatches("198.18.0.12,node2", "node2")).toBe(true);
     expect(hostFieldMatches("198.18.0.*,!198.18.0.12", "198.18.0.12")).toBe(false);
