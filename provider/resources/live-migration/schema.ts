@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
+import { seconds } from "../../core/seconds";
 
 /** A Xen domain name as the toolstacks accept it, and as we can safely compare it in `xm list` output. */
 const domainName = z
@@ -76,12 +77,7 @@ export const migrationOptionsSchema = z
       .startsWith("/", "must be an absolute path on the source host")
       .optional()
       .describe("xl only: an ssh_config file on the source host, added to the ssh command as `-F FILE`."),
-    timeoutSeconds: z
-      .number({ error: "must be a number of seconds" })
-      .positive("must be more than 0")
-      .max(86400, "must be at most 86400 (a day)")
-      .default(600)
-      .describe(
+    timeoutSeconds: seconds(1, 86400, 600).describe(
         "Limit for the migrate command itself. When it expires the command is stopped and the domain is " +
           "located again and left running in exactly one place.",
       ),

@@ -297,6 +297,8 @@ describe("schema", () => {
     expect(issues({ domain: "t", hosts: [{ ...hosts[0], migrationAddress: "-oProxyCommand=x" }, hosts[1]], desiredHost: "node2" })[0]).toMatch(
       /hosts.0.migrationAddress: must be a bare host name/,
     );
+    expect(issues({ domain: "t", hosts, desiredHost: "node2", migration: { timeoutSeconds: 0.5 } })).toEqual(["migration.timeoutSeconds: must be a whole number of seconds"]);
+    expect(issues({ domain: "t", hosts, desiredHost: "node2", migration: { timeoutSeconds: 90000 } })).toEqual(["migration.timeoutSeconds: must be at most 86400 seconds"]);
   });
   test("idempotent: the parsed value parses to itself", () => {
     const once = liveMigrationInputsSchema.parse({ domain: "test01", hosts, desiredHost: "node2", probe: { connection: { host: "198.18.0.40" }, address: "198.18.0.50" } });
