@@ -6,30 +6,7 @@
  */
 import { z } from "zod";
 
-const PATH_CHARS = /^[A-Za-z0-9._+,:@%=~/-]*$/;
-
-/** An absolute, normalised path made of safe characters; never `/` itself. */
-export function absolutePath(what: string): z.ZodString {
-  return z
-    .string({ error: `must be an absolute path (the ${what})` })
-    .superRefine((p, ctx) => {
-      const fail = (message: string) => ctx.addIssue({ code: "custom", message });
-      if (!p.startsWith("/")) return fail(`must be an absolute path starting with "/", got ${JSON.stringify(p)}`);
-      if (/\s/.test(p)) return fail(`must not contain white space (spaces, tabs or newlines): ${JSON.stringify(p)}`);
-      // eslint-disable-next-line no-control-regex
-      if (/[\x00-\x1f\x7f]/.test(p)) return fail(`must not contain control characters: ${JSON.stringify(p)}`);
-      if (!PATH_CHARS.test(p)) {
-        const bad = [...new Set([...p].filter((c) => !PATH_CHARS.test(c)))].join(" ");
-        return fail(
-          `contains ${bad}: only letters, digits and . _ - + , : @ % = ~ / are allowed (no shell metacharacters)`,
-        );
-      }
-      if (p === "/") return fail(`must not be "/" itself`);
-      if (p.endsWith("/")) return fail(`must not end with "/": ${JSON.stringify(p)}`);
-      if (p.includes("//")) return fail(`must not contain "//": ${JSON.stringify(p)}`);
-      if (p.split("/").some((s) => s === "." || s === "..")) return fail(`must not contain "." or ".." parts: ${p}`);
-    });
-}
+export { absolutePath } from "../../core/absolute-path";
 
 /**
  * One mount or export option: a word (`hard`, `no_root_squash`) or `key=value` (`rsize=32768`,

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { seconds } from "../../core/seconds";
+import { absolutePath } from "../../core/absolute-path";
 import { connectionSchema } from "../../ssh/connection";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
 
@@ -29,12 +30,8 @@ const plainString = (what: string) =>
     // eslint-disable-next-line no-control-regex
     .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters (newline, tab, …)");
 
-const absolutePath = (what: string) =>
-  z
-    .string({ error: `must be ${what}` })
-    .startsWith("/", "must be an absolute path")
-    .regex(SPEC_SAFE, "must not contain , = quotes, backslashes or newlines")
-    .refine((s) => !s.split("/").includes(".."), 'must not contain ".."');
+// a disk spec is comma-separated key=value inside a quoted string: those characters would change its meaning
+const DISK_SPEC_PATH = { allowed: /[^,="'\\]/, rule: "must not contain , = quotes or backslashes (they split a disk spec)" };
 
 const lifecycleAction = z
   .enum(["destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart"], {
@@ -43,7 +40,7 @@ const lifecycleAction = z
 
 export const diskSchema = z
   .strictObject({
-    path: absolutePath("the image file or block device").describe(
+    path: absolutePath("image file or block device", DISK_SPEC_PATH).describe(
       "Image file or block device on the host, e.g. `/data/test01.img` (on the shared storage for migration).",
     ),
     vdev: z

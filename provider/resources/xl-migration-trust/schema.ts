@@ -3,17 +3,14 @@
  * reference tables in docs/resources/xl-migration-trust.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { absolutePath } from "../../core/absolute-path";
 import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
 
 const HOST = /^[A-Za-z0-9_.:-]+$/;
 
-const absolutePath = (what: string) =>
-  z
-    .string({ error: `must be ${what}` })
-    .startsWith("/", "must be an absolute path")
-    .regex(/^[A-Za-z0-9_./@+-]+$/, "must be letters, digits and / . _ - + @ only")
-    .refine((s) => !s.split("/").includes(".."), 'must not contain ".."');
+// The paths go into sshd's and ssh's own files, which quote differently: only characters neither gives a meaning to.
+const SSH_FILE_PATH = { allowed: /[A-Za-z0-9_./@+-]/, rule: "only letters, digits and / . _ - + @ are allowed" };
 
 export const xlMigrationTrustInputsSchema = z.strictObject({
   source: connectionSchema.describe(
@@ -36,7 +33,7 @@ export const xlMigrationTrustInputsSchema = z.strictObject({
       "Addresses the target sees the source connect from: the key's `from=` list. Default: the source's own " +
         "address on its route to the target (`ip route get`).",
     ),
-  keyPath: absolutePath("a path on the source")
+  keyPath: absolutePath("private key on the source", SSH_FILE_PATH)
     .optional()
     .describe("The private key on the source. Default /root/.ssh/id_xen_migrate_TARGET (one key per target, so delete is exact)."),
   sshClientConfig: z
@@ -48,7 +45,7 @@ export const xlMigrationTrustInputsSchema = z.strictObject({
         "gets the restricted key too; use another name for it, or set false and pass the `sshCommand` output to " +
         "`xl migrate -s` (LiveMigration's migration.sshCommand).",
     ),
-  authorizedKeysPath: absolutePath("a path on the target")
+  authorizedKeysPath: absolutePath("authorized_keys file on the target", SSH_FILE_PATH)
     .optional()
     .describe(
       "authorized_keys file on the target. Default: root's ~/.ssh/authorized_keys when sshd reads it (sshd -T), " +
