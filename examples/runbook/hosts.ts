@@ -18,6 +18,10 @@ export interface RunbookHosts {
   guest: { address0: string; address1: string; mac0: string; mac1: string };
   /** How test01 boots where pygrub has nothing to boot (the real-Xen lab: a kernel and initramfs in dom0). */
   guestBoot?: { kernel: string; ramdisk?: string; extra?: string };
+  /** test01's memory in MiB (default 256, the runbook's). */
+  guestMemoryMb?: number;
+  /** Time between the observer's pings during a migration (default LiveMigration's, 10 ms). */
+  probeIntervalSeconds?: number;
 }
 
 interface HostConfig {

@@ -20,7 +20,7 @@ const cluster = new XenHaCluster("runbook", {
   domains: [{
     config: {
       name: "test01",
-      memory: 256,
+      memory: hosts.guestMemoryMb ?? 256,
       vcpus: 1,
       boot: hosts.guestBoot ?? { bootloader: "/usr/bin/pygrub" },
       disks: [{ path: "/data/test01.img", vdev: "xvda", mode: "w" }],
@@ -32,7 +32,10 @@ const cluster = new XenHaCluster("runbook", {
     },
     desiredHost: config.get("test01Host") ?? "node1",
     startIfStopped: true,
-    probe: hosts.observer ? { connection: hosts.observer.connection, address: hosts.guest.address0 } : undefined,
+    probe: hosts.observer ? {
+      connection: hosts.observer.connection, address: hosts.guest.address0,
+      ...(hosts.probeIntervalSeconds ? { intervalSeconds: hosts.probeIntervalSeconds } : {}),
+    } : undefined,
   }],
 });
 

@@ -183,7 +183,7 @@ mkdir -p "$D0"
 (cd "$ROOT" && tar -cf - --exclude="./usr/$MODDIR" --exclude=./boot --exclude=./usr/share/doc --exclude=./usr/share/man \
    --exclude=./usr/share/locale --exclude=./usr/share/info --exclude=./usr/share/bash-completion .) | (cd "$D0" && tar -xf -)
 copy_modules "$D0" xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop \
-  nfs nfsv4 e1000 ext4 crc32c_generic tun overlay virtio_pci virtio_blk
+  nfs nfsv4 virtio_net ext4 crc32c_generic tun overlay virtio_pci virtio_blk
 # busybox fills in what the Debian packages above do not provide (init, ip tools are Debian's)
 for a in $("$BB" --list); do
   [ -e "$D0/usr/bin/$a" ] || [ -e "$D0/usr/sbin/$a" ] || ln -s busybox "$D0/usr/bin/$a"

@@ -19,7 +19,7 @@ mkdir -p /run/xen /run/xenstored /run/sshd /run/lock /var/lib/xenstored /var/lib
 . /etc/xenha-host.conf
 hostname "$XENHA_HOSTNAME"
 echo "XENHA-BOOT host=$XENHA_HOSTNAME uptime=$(cut -d' ' -f1 /proc/uptime)"
-for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop nfsv4 e1000 crc32c_generic ext4 overlay virtio_pci virtio_blk; do
+for m in xen-evtchn xen-gntdev xen-gntalloc xen-privcmd xenfs xen-netback xen-blkback bridge loop nfsv4 virtio_pci virtio_net crc32c_generic ext4 overlay virtio_blk; do
   modprobe "$m" || echo "XENHA-WARN modprobe $m failed"
 done
 mount -t xenfs xenfs /proc/xen
