@@ -1,6 +1,7 @@
 /**
  * The real-Xen tier (`npm run test:realxen`): two QEMU VMs running Debian's Xen 4.17 stand in for the lab's
- * node1/node2 (lab/realxen/). Slow (TCG emulation), so it is its own jest config, not part of `npm test`.
+ * node1/node2 (lab/realxen/). Slow (TCG emulation): its own jest config, run last by `npm test`
+ * (test/support/run-suites.js), left out by `npm run test:fast`.
  */
 const path = require("path");
 const root = path.join(__dirname, "..", "..");
@@ -12,6 +13,7 @@ module.exports = {
   moduleNameMapper: { "^pulumi-xen-ha/(.*)$": "<rootDir>/provider/$1" },
   modulePathIgnorePatterns: ["<rootDir>/\\.lab/", "<rootDir>/dist/", "<rootDir>/build/"],
   testEnvironment: "node",
+  reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   globalSetup: "<rootDir>/test/realxen/setup.js",
   globalTeardown: "<rootDir>/test/realxen/teardown.js",
   // after the teardown has stopped the VMs, a handle left open by the SSH clients must not keep CI waiting

@@ -1,6 +1,9 @@
 // `npm test`: the unit project in parallel, then the lab project in band (its tests share the lab's hosts) on the
 // default (xm) topology, then the lab files whose behaviour depends on the toolstack again on an all-xl lab of
-// its own, then one closing line with the counts of all three. Extra arguments go to every jest run.
+// its own, then the real-Xen tier (two Xen hosts under QEMU, about 10 min), then one closing line with the counts
+// of all of them. `--fast` (`npm run test:fast`) leaves out the real-Xen tier. Other arguments go to every jest
+// run of the fast suite; with any, the real-Xen tier is left out too (it is one end-to-end file, not a filter's
+// target), and the closing line says so.
 const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
@@ -8,7 +11,8 @@ const path = require("path");
 
 const tally = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xenha-tests-")), "tally.jsonl");
 const jest = require.resolve("jest/bin/jest");
-const extra = process.argv.slice(2);
+const fast = process.argv.includes("--fast");
+const extra = process.argv.slice(2).filter((a) => a !== "--fast");
 // The files that branch on the nodes' toolstack (xm/xl commands, relocation versus SSH trust, `xm list -l` versus
 // `xl list -l` for a mount's users). The other lab files either do not depend on it or start an xl lab themselves.
 const TOOLSTACK_FILES = ["migration", "e2e-runbook", "nfs-mount"];
@@ -22,11 +26,20 @@ const runs = [
     args: ["--selectProjects", "lab", "--runInBand", ...extra,
       `--testPathIgnorePatterns=/test/lab/(?!(${TOOLSTACK_FILES.join("|")})\\.test\\.ts$)[^/]+$`],
     env: { XENHA_LAB: xlLab, XENHA_LAB_TOOLSTACK: "xl" },
+    title: `lab project again on the xl topology (lab "${xlLab}"): ${TOOLSTACK_FILES.join(", ")}`,
   },
 ];
+const realXen = !fast && extra.length === 0;
+if (realXen) {
+  runs.push({
+    args: ["-c", path.join(__dirname, "..", "realxen", "jest.config.js"), "--runInBand"],
+    env: { XENHA_LAB: process.env.XENHA_REALXEN_LAB || (process.env.XENHA_LAB ? `${process.env.XENHA_LAB}-realxen` : "realxen") },
+    title: "real-Xen tier: the runbook on two Xen 4.17 hosts under QEMU",
+  });
+}
 let status = 0;
-for (const { args, env } of runs) {
-  if (env) process.stdout.write(`\n== lab project again on the xl topology (lab "${env.XENHA_LAB}"): ${TOOLSTACK_FILES.join(", ")}\n`);
+for (const { args, env, title } of runs) {
+  if (title) process.stdout.write(`\n== ${title}\n`);
   const r = spawnSync(process.execPath, [jest, ...args], {
     stdio: "inherit",
     env: { ...process.env, ...env, XENHA_TEST_TALLY: tally },
@@ -43,5 +56,6 @@ for (const line of lines) {
 }
 if (lines.length < runs.length && status === 0) status = 1; // a jest run that never reported is a failure
 fs.rmSync(path.dirname(tally), { recursive: true, force: true });
+if (!realXen) process.stdout.write(`\n(the real-Xen tier was left out: ${fast ? "--fast" : "jest arguments were given"})`);
 process.stdout.write(`\n${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped\n`);
 process.exit(status);
