@@ -5,7 +5,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
+import { sshOpen } from "./ssh-port";
 import * as path from "path";
 import { cleanup, describe, findLeftovers, isEmpty } from "./cleanup";
 import { loadInventory, Inventory, labHosts } from "./inventory";
@@ -133,15 +133,6 @@ export async function down(nameIn: string): Promise<string> {
   });
 }
 
-function sshOpen(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port: 22, timeout: 500 });
-    s.once("connect", () => { s.destroy(); resolve(true); });
-    s.once("error", () => resolve(false));
-    s.once("timeout", () => { s.destroy(); resolve(false); });
-  });
-}
-
 export async function status(nameIn: string): Promise<string> {
   const name = checkLabName(nameIn);
   const p = labPaths(name);
@@ -161,7 +152,7 @@ export async function status(nameIn: string): Promise<string> {
   for (const h of labHosts(inv)) {
     let hs = "?";
     try { hs = (JSON.parse(fs.readFileSync(path.join(h.hostDir, "status.json"), "utf8")) as { state: string }).state; } catch { /* booting */ }
-    const ssh = (await sshOpen(h.address)) ? "open" : "closed";
+    const ssh = (await sshOpen(h.address, 500)) ? "open" : "closed";
     lines.push([h.name, h.role, h.address, h.address2, h.toolstack ?? "-", hs, ssh].map((c, i) => c.padEnd([10, 10, 16, 16, 10, 10, 4][i])).join(""));
   }
   return lines.join("\n");

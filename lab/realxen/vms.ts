@@ -7,7 +7,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
+import { sshOpen } from "../ssh-port";
 import * as path from "path";
 import { writeJsonAtomic } from "../files";
 import { Inventory, LabHost, loadInventory } from "../inventory";
@@ -139,15 +139,6 @@ function hostInitrd(name: string, inv: Inventory, h: LabHost, images: string): s
   return out;
 }
 
-function sshOpen(address: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port: 22, timeout: 1000 });
-    s.once("connect", () => { s.destroy(); resolve(true); });
-    s.once("error", () => resolve(false));
-    s.once("timeout", () => { s.destroy(); resolve(false); });
-  });
-}
-
 async function startVm(name: string, inv: Inventory, host: RealXenHost, images: string, qemu: string): Promise<RealXenVm> {
   const h = inv.hosts[host];
   const dir = vmDir(name, host);
@@ -212,7 +203,7 @@ async function startVm(name: string, inv: Inventory, host: RealXenHost, images: 
     }
     await sleep(1000);
   }
-  while (!(await sshOpen(h.address))) {
+  while (!(await sshOpen(h.address, 1000))) {
     if (Date.now() > deadline) throw new Error(`real-Xen lab: ${host}'s sshd on ${h.address}:22 does not answer (see ${serialLog})`);
     await sleep(500);
   }
