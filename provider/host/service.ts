@@ -116,6 +116,15 @@ export function systemdState(word: string): ServiceState {
   return "unknown";
 }
 
+/**
+ * Whether `systemctl is-enabled` says the unit starts at boot. Debian's nfs-kernel-server is an alias of
+ * nfs-server: is-enabled says "alias" for it. Pure.
+ */
+export function systemdEnabled(word: string): boolean {
+  const w = word.trim();
+  return w === "enabled" || w === "alias";
+}
+
 /** What serviceProbe observed. */
 export interface ServiceFact {
   init: "systemd" | "sysv";
@@ -154,13 +163,11 @@ export function parseService(o: ProbeOutput): ServiceFact {
   const name = value("name") ?? null;
   if (name === null) return { init, name, running: false, enabledAtBoot: false };
   if (init === "systemd") {
-    const enabled = value("enabled") ?? "";
     return {
       init,
       name,
       running: systemdState(value("active") ?? "") === "running",
-      // Debian's nfs-kernel-server is an alias of nfs-server: is-enabled says "alias" for it.
-      enabledAtBoot: enabled === "enabled" || enabled === "alias",
+      enabledAtBoot: systemdEnabled(value("enabled") ?? ""),
     };
   }
   const links = lines.filter((l) => l.startsWith("link ")).map((l) => l.slice(5)).join("\n");
@@ -220,7 +227,7 @@ export function service(h: RemoteHost, name: string): Service {
     async isEnabled() {
       if ((await init()) === "systemd") {
         const r = await h.exec(["systemctl", "is-enabled", name]);
-        return r.stdout.trim() === "enabled";
+        return systemdEnabled(r.stdout);
       }
       return parseSysvLinks(await links(), name);
     },

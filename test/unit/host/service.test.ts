@@ -1,4 +1,4 @@
-import { parseService, parseSysvLinks, sysvNeedsRelink, sysvState, systemdState } from "../../../provider/host/service";
+import { parseService, parseSysvLinks, sysvNeedsRelink, sysvState, systemdEnabled, systemdState } from "../../../provider/host/service";
 
 describe("SysV boot links", () => {
   const debian = "/etc/rc0.d/K01nfs-ganesha\n/etc/rc1.d/K01nfs-ganesha\n/etc/rc2.d/S01nfs-ganesha\n" +
@@ -49,6 +49,10 @@ describe("service states", () => {
   it("maps systemctl is-active words", () => {
     expect(["active\n", "inactive", "failed", "activating", "unknown"].map(systemdState))
       .toEqual(["running", "stopped", "stopped", "running", "unknown"]);
+  });
+  it("maps systemctl is-enabled words: an alias (Debian's nfs-kernel-server) starts at boot like its unit", () => {
+    expect(["enabled\n", "alias", "disabled", "static", "masked", "indirect", ""].map(systemdEnabled))
+      .toEqual([true, true, false, false, false, false, false]);
   });
 });
 
