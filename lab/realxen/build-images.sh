@@ -69,6 +69,8 @@ if [ -s "$OUT/dom0.cpio.gz" ] && [ -s "$OUT/xen" ] && [ -s "$OUT/vmlinuz" ]; the
 fi
 
 DEBS="$CACHE/debs"
+# the cache is made here, by the only code that uses it: a new machine has none (mktemp needs the parent)
+mkdir -p "$CACHE"
 WORK="$(mktemp -d "$CACHE/build.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$DEBS"
@@ -225,7 +227,6 @@ ln -sfn usr/lib/x86_64-linux-gnu "$D0/usr/lib64/x86_64-linux-gnu" 2>/dev/null ||
 (cd "$D0" && find . | "$BB" cpio -o -H newc 2>/dev/null | gzip -1) > "$WORK/out/dom0.cpio.gz"
 
 printf '%s' "$key" > "$WORK/out/versions.txt"
-mkdir -p "$CACHE"
 rm -rf "$OUT"
 mv "$WORK/out" "$OUT"
 # older builds are never used again (their key changed)
