@@ -69,10 +69,11 @@ function pulumiUp(test01Host: string): Pick<RunResult, "steps" | "wallMs" | "ok"
 async function main(): Promise<number> {
   const started = Date.now();
   say(`lab "${lab}" up`);
-  // The same start as the lab tests' (it installs the lab's Debian packages first when they are missing).
+  // The demo keeps its instance between runs; the test suites never use it (test/support/lab-start.js).
   process.env.XENHA_LAB = lab;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  await (require(path.join(repo, "test", "support", "lab-setup.js")) as () => Promise<void>)();
+  const start = require(path.join(repo, "test", "support", "lab-start.js")) as { keepOrStart(name: string, toolstack: string): Promise<{ message: string }> };
+  process.stdout.write(`${(await start.keepOrStart(lab, process.env.XENHA_LAB_TOOLSTACK || "xm")).message}\n`);
   run(process.execPath, [path.join(repo, "build", "lab", "cli.js"), "status"]);
   const inv = loadInventory(lab);
   process.stdout.write(`node1: ${await seedTest01Image(lab)}\n`);

@@ -1,5 +1,5 @@
-// globalTeardown of the real-Xen tier: stops the VMs, and the lab if the setup started it (XENHA_REALXEN_KEEP=1
-// keeps both, to look around after a failure).
+// globalTeardown of the real-Xen tier: stops the VMs and the tier's lab (XENHA_REALXEN_KEEP=1 keeps both, to look
+// around after a failure; the next run starts new ones anyway).
 const path = require("path");
 
 const root = path.join(__dirname, "..", "..");
@@ -9,6 +9,6 @@ module.exports = async () => {
   if (!s || process.env.XENHA_REALXEN_KEEP === "1") return;
   const vms = require(path.join(root, "build", "lab", "realxen", "vms.js"));
   process.stdout.write(`${await vms.realXenDown(s.name)}\n`);
-  if (s.started) process.stdout.write(`${await require(path.join(root, "build", "lab", "control.js")).down(s.name)}\n`);
+  process.stdout.write(`${await require(path.join(root, "build", "lab", "control.js")).down(s.name)}\n`);
   process.stdout.write(`real-Xen tier: ${((Date.now() - s.t0) / 1000).toFixed(0)} s from setup to teardown\n`);
 };

@@ -8,6 +8,7 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
+const { testLabName } = require("./lab-start");
 
 const tally = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "xenha-tests-")), "tally.jsonl");
 const jest = require.resolve("jest/bin/jest");
@@ -16,7 +17,8 @@ const extra = process.argv.slice(2).filter((a) => a !== "--fast");
 // The files that branch on the nodes' toolstack (xm/xl commands, relocation versus SSH trust, `xm list -l` versus
 // `xl list -l` for a mount's users). The other lab files either do not depend on it or start an xl lab themselves.
 const TOOLSTACK_FILES = ["migration", "e2e-runbook", "nfs-mount"];
-const xlLab = process.env.XENHA_LAB ? `${process.env.XENHA_LAB}-xlpass` : "xl";
+// Every pass has a lab instance of its own, started fresh by its global setup (lab-start.js), never the demo's.
+const xlLab = testLabName("xlpass");
 const runs = [
   { args: ["--selectProjects", "unit", ...extra] },
   { args: ["--selectProjects", "lab", "--runInBand", ...extra] },
@@ -25,7 +27,7 @@ const runs = [
     // too instead of adding to it; last, because jest's array options swallow the arguments after them
     args: ["--selectProjects", "lab", "--runInBand", ...extra,
       `--testPathIgnorePatterns=/test/lab/(?!(${TOOLSTACK_FILES.join("|")})\\.test\\.ts$)[^/]+$`],
-    env: { XENHA_LAB: xlLab, XENHA_LAB_TOOLSTACK: "xl" },
+    env: { XENHA_TEST_LAB: xlLab, XENHA_LAB_TOOLSTACK: "xl" },
     title: `lab project again on the xl topology (lab "${xlLab}"): ${TOOLSTACK_FILES.join(", ")}`,
   },
 ];
@@ -33,7 +35,6 @@ const realXen = !fast && extra.length === 0;
 if (realXen) {
   runs.push({
     args: ["-c", path.join(__dirname, "..", "realxen", "jest.config.js"), "--runInBand"],
-    env: { XENHA_LAB: process.env.XENHA_REALXEN_LAB || (process.env.XENHA_LAB ? `${process.env.XENHA_LAB}-realxen` : "realxen") },
     title: "real-Xen tier: the runbook on two Xen 4.17 hosts under QEMU",
   });
 }
