@@ -8,10 +8,13 @@ const moduleNameMapper = {
 };
 // The lab's host root filesystems (.lab/) change while tests run; jest must not crawl them (nor build output).
 const modulePathIgnorePatterns = ["<rootDir>/\\.lab/", "<rootDir>/dist/", "<rootDir>/build/"];
+// CI starts from an empty jest cache (.ci/run); elsewhere jest's default one
+const cache = process.env.XENHA_JEST_CACHE ? { cacheDirectory: process.env.XENHA_JEST_CACHE } : {};
 module.exports = {
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
   projects: [
     {
+      ...cache,
       displayName: "unit",
       testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },
@@ -20,6 +23,7 @@ module.exports = {
       testEnvironment: "node",
     },
     {
+      ...cache,
       displayName: "lab",
       testMatch: ["<rootDir>/test/lab/**/*.test.ts"],
       transform: { "^.+\\.ts$": tsJest },

@@ -7,6 +7,8 @@ const path = require("path");
 const root = path.join(__dirname, "..", "..");
 const tsJest = ["ts-jest", { tsconfig: path.join(root, "tsconfig.json"), diagnostics: { warnOnly: false } }];
 module.exports = {
+  // CI starts from an empty jest cache (.ci/run); elsewhere jest's default one
+  ...(process.env.XENHA_JEST_CACHE ? { cacheDirectory: process.env.XENHA_JEST_CACHE } : {}),
   rootDir: root,
   testMatch: ["<rootDir>/test/realxen/**/*.test.ts"],
   transform: { "^.+\\.ts$": tsJest },
