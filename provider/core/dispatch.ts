@@ -2,6 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { checkInputs, parseChecked, withoutProvider, PROVIDER_KEY } from "./check";
 import { containsUnknown } from "./unknown";
 import { sanitizeProps } from "./sanitize";
+import { parseStored } from "./stored";
 import { isPartialFailure, PartialFailure } from "./errors";
 import { collectSecretValues, redact } from "./secrets";
 import { createLogger } from "./log";
@@ -85,23 +86,51 @@ export async function configure(mod: unknown, req: pulumi.dynamic.ConfigureReque
   await impl.configure?.(req.config);
 }
 
-export async function check(mod: unknown, _olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
-  const impl = implOf(mod);
-  return checkInputs(impl.inputs, news);
+/**
+ * Stored props (a `get`'s registered props, an older version's state) through the schema with its defaults.
+ * A required input that is absent cannot be made up: refuse, naming it, before any host is touched.
+ */
+function stored(impl: Impl, props: Props, method: string, id: string): Props {
+  const { value, missing } = parseStored(impl.inputs, props);
+  if (missing.length > 0) {
+    throw new Error(`${impl.kind} ${id}: ${method} needs ${missing.join(", ")} (missing from the resource's recorded inputs; ` +
+      `a get must give them: see the resource's get() in docs/resources/)`);
+  }
+  return value as Props;
 }
 
+/**
+ * Validation, then, when an update is pending (old inputs recorded and the pure diff against them finds a
+ * change), the impl's read-only preview hook (e.g. LiveMigration's preflight), so that `pulumi preview` and
+ * `up` stop with its reason. It runs here and not in Diff: the engine's refresh calls Diff after Read
+ * (RefreshStep in pkg/resource/deploy/step.go) and never Check, and a refresh must not fail on host facts.
+ */
+export async function check(mod: unknown, olds: Props, news: Props): Promise<pulumi.dynamic.CheckResult> {
+  const impl = implOf(mod);
+  const result = checkInputs(impl.inputs, news);
+  const prev = withoutProvider(olds);
+  if (result.failures.length > 0 || !impl.preview || Object.keys(prev).length === 0 || containsUnknown(result.inputs)) return result;
+  const { ctx, secrets } = contextFor(impl, news);
+  try {
+    const recorded = parseStored(impl.inputs, prev).value;
+    const d = impl.diff(recorded, result.inputs as object);
+    if (d.changes === true || (d.replaces ?? []).length > 0) {
+      await impl.preview(recorded, parseChecked(impl.inputs, result.inputs), d, ctx);
+    }
+  } catch (e) {
+    throw failure(e, impl, ctx, secrets, news);
+  }
+  return result;
+}
+
+/** PURE: no host is contacted and host facts cannot fail it (it also runs during refresh; see check). */
 export async function diff(mod: unknown, id: string, olds: Props, news: Props): Promise<pulumi.dynamic.DiffResult> {
   const impl = implOf(mod);
   const { ctx, secrets } = contextFor(impl, news, id);
   try {
-    const prev = withoutProvider(olds);
-    const next = withoutProvider(news);
-    const result = impl.diff(prev, next);
+    const result = impl.diff(parseStored(impl.inputs, olds).value, withoutProvider(news));
     const replaces = [...(result.replaces ?? [])];
     const changes = result.changes === true || replaces.length > 0;
-    if (changes && impl.preview && !containsUnknown(next)) {
-      await impl.preview(prev, parseChecked(impl.inputs, next), result, ctx);
-    }
     return { changes, replaces, deleteBeforeReplace: replaces.length > 0 && result.deleteBeforeReplace === true };
   } catch (e) {
     throw failure(e, impl, ctx, secrets, news);
@@ -127,7 +156,7 @@ export async function read(mod: unknown, id: string, props: Props): Promise<pulu
   const impl = implOf(mod);
   const { ctx, secrets } = contextFor(impl, props, id);
   try {
-    const olds = withoutProvider(props);
+    const olds = stored(impl, props, "read", id);
     const result = await impl.read(id, olds, ctx);
     // An empty id tells the engine the resource is gone (refresh then drops it from the state).
     if (result === null) return { id: "", props: {} };
@@ -153,7 +182,7 @@ export async function remove(mod: unknown, id: string, props: Props): Promise<vo
   const impl = implOf(mod);
   const { ctx, secrets } = contextFor(impl, props, id);
   try {
-    await impl.delete(id, withoutProvider(props), ctx);
+    await impl.delete(id, stored(impl, props, "delete", id), ctx);
   } catch (e) {
     throw failure(e, impl, ctx, secrets, props);
   }

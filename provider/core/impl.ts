@@ -44,12 +44,16 @@ export interface ResourceImpl<I extends object, O extends object = I> {
    */
   diff(olds: O, news: I): DiffResult;
   /**
-   * Optional read-only look at the hosts when diff found changes (runs in preview AND up, e.g. migration
-   * preflight). It may throw to stop the operation with a reason; it must change nothing. Not called when news
-   * hold unknowns.
+   * Optional read-only look at the hosts when an update is pending (run from check, in preview AND up, e.g.
+   * migration preflight; `olds` are the recorded INPUTS there, which is all check gets). It may throw to stop
+   * the operation with a reason; it must change nothing. Not called on create, nor when news hold unknowns,
+   * nor during refresh (the engine's refresh runs Read and Diff only).
    */
   preview?(olds: O, news: I, diff: DiffResult, ctx: ProviderContext): Promise<void>;
-  /** Observe the real state. `null` means the thing is gone (the engine then drops the resource). */
+  /**
+   * Observe the real state. `null` means the thing is gone (the engine then drops the resource). `olds` went
+   * through the input schema (defaults filled in): a `get` sends only what the program registered.
+   */
   read(id: string, olds: O, ctx: ProviderContext): Promise<{ id?: string; outs: Partial<O> } | null>;
   /** Converge from nothing. Throw PartialFailure once the host was changed and a later step fails. */
   create(inputs: I, ctx: ProviderContext): Promise<{ id: string; outs: Outs<I, O> }>;

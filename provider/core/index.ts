@@ -12,3 +12,4 @@ export * from "./log";
 export * from "./impl";
 export * from "./provider";
 export * from "./resource";
+export * from "./stored";

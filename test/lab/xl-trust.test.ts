@@ -70,14 +70,14 @@ describe("on xl hosts", () => {
     expect(err).toBeInstanceOf(ProviderCallError);
     expect((err as Error).message).toMatch(/runs the xl toolstack .* Use XlMigrationTrust/);
     expect((await lab.run("node1", "test -e /etc/xen/xend-config.sxp")).code).toBe(1);
-    // and in preview: a resource recorded earlier (say, before the host moved to xl) fails at diff time,
-    // from read-only facts, before any update runs
+    // and in preview: a resource recorded earlier (say, before the host moved to xl) fails at check time,
+    // from read-only facts, before any update runs (not in Diff, which a refresh also runs)
     const recorded = { connection: toConnection(node1), hostsAllow: [node2.address] };
     const checked = (await server.check(relocation, {}, recorded)).inputs;
     const res = server.resource(relocation, { id: `${node1.address}:/etc/xen/xend-config.sxp`, inputs: checked, outputs: checked });
     const previewErr = await res.preview({ ...recorded, port: 8012 }).catch((e: unknown) => e);
     expect(previewErr).toBeInstanceOf(ProviderCallError);
-    expect((previewErr as ProviderCallError).method).toBe("Diff");
+    expect((previewErr as ProviderCallError).method).toBe("Check");
     expect((previewErr as Error).message).toMatch(/runs the xl toolstack .* Use XlMigrationTrust/);
     expect((await lab.run("node1", "test -e /etc/xen/xend-config.sxp")).code).toBe(1);
   }, 60_000);

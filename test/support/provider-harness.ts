@@ -290,11 +290,35 @@ export class EngineResource {
     return { op, check, diff, state: this.state! };
   }
 
-  /** `pulumi refresh`: read; a gone resource leaves the state. Returns the new state (undefined when gone). */
+  /**
+   * `pulumi refresh`, as the engine's RefreshStep (pkg/resource/deploy/step.go) does it: Read(id, old inputs,
+   * old outputs), then the provider's Diff of the refreshed outputs against the old inputs to decide what to
+   * show (an error there fails the refresh). A gone resource leaves the state. Returns the new state
+   * (undefined when gone); `lastRefreshDiff` keeps what Diff said.
+   */
   async refresh(): Promise<EngineState | undefined> {
     if (!this.state) throw new Error("refresh: nothing recorded");
     const { id, outputs, inputs } = await this.server.read(this.state.id, this.state.outputs, this.state.inputs);
-    this.state = id === "" ? undefined : { id, inputs: inputs ?? this.state.inputs, outputs };
+    if (id === "") {
+      this.state = undefined;
+      return undefined;
+    }
+    const kept = inputs ?? this.state.inputs;
+    this.lastRefreshDiff = await this.server.diff(id, outputs, kept, kept);
+    this.state = { id, inputs: kept, outputs };
+    return this.state;
+  }
+
+  lastRefreshDiff: DiffOutcome | undefined;
+
+  /**
+   * `new X(name, props, { id })` / `X.get(...)`: the engine's ReadStep sends Read with inputs = state = the
+   * props the program registered (with `__provider`) and never calls Check, so no defaults are filled in.
+   */
+  async get(id: string, props: Props): Promise<EngineState | undefined> {
+    const registered = { ...props, [PROVIDER_KEY]: await this.server.serialize(this.provider) };
+    const r = await this.server.read(id, registered, registered);
+    this.state = r.id === "" ? undefined : { id: r.id, inputs: r.inputs ?? registered, outputs: r.outputs };
     return this.state;
   }
 

@@ -12,17 +12,19 @@ export const impl = defineResource<LiveMigrationInputs, LiveMigrationOutputs>({
   describe: (p) => `${p.domain ?? "?"} → ${p.desiredHost ?? "?"}`,
 
   // PURE. Another domain is another resource; another desired host (or a domain found elsewhere by refresh)
-  // is an update: the domain is moved, never destroyed and recreated.
+  // is an update: the domain is moved, never destroyed and recreated. Check compares with the recorded inputs
+  // only (no currentHost): there only a changed input is a pending update.
   diff(olds, news) {
     const inputs = diffFields(olds, news, { fields: inputFields(liveMigrationInputsSchema), replaceOn: ["domain"] });
     const misplaced =
-      olds.currentHost !== news.desiredHost
+      "currentHost" in olds && olds.currentHost !== news.desiredHost
         ? { changes: true, replaces: [], deleteBeforeReplace: false, diffs: ["currentHost"] }
         : NO_CHANGES;
     return mergeDiffs(inputs, misplaced);
   },
 
-  // Read-only: locate, plan and preflight, so `pulumi preview` shows a refusal or a failed check.
+  // Read-only, from check when an input changed: locate, plan and preflight, so `pulumi preview` shows a
+  // refusal or a failed check. Never from Diff: a refresh of a moved domain must show where it runs.
   async preview(_olds, news, _diff, ctx) {
     await dryRun(news, ctx.log);
   },

@@ -53,4 +53,15 @@ export class LiveMigration extends XenHaResource {
   constructor(name: string, args: LiveMigrationArgs, opts?: pulumi.CustomResourceOptions) {
     super({ kind: "LiveMigration", provider, outputs: OUTPUTS, secretProperties: ["hosts", "probe"] }, name, args, opts);
   }
+
+  /**
+   * Adopts the LiveMigration recorded under `id` without changing anything: the engine reads it (Read, no Check; the
+   * provider fills in the defaults) and keeps it as an external resource, which this program never updates or
+   * deletes; its outputs show the host's real state. `args` are the inputs the read needs (the required ones
+   * at least). The `import` resource option does not work for
+   * dynamic providers (the engine sends no inputs; pulumi/pulumi#3550): use this.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, args: LiveMigrationArgs, opts?: pulumi.CustomResourceOptions): LiveMigration {
+    return new LiveMigration(name, args, { ...opts, id });
+  }
 }

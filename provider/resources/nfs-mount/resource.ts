@@ -31,4 +31,15 @@ export class NfsMount extends XenHaResource {
   constructor(name: string, args: NfsMountArgs, opts?: pulumi.CustomResourceOptions) {
     super({ kind: "NfsMount", provider, outputs: OUTPUTS }, name, args, opts);
   }
+
+  /**
+   * Adopts the NfsMount recorded under `id` without changing anything: the engine reads it (Read, no Check; the
+   * provider fills in the defaults) and keeps it as an external resource, which this program never updates or
+   * deletes; its outputs show the host's real state. `args` are the inputs the read needs (the required ones
+   * at least). The `import` resource option does not work for
+   * dynamic providers (the engine sends no inputs; pulumi/pulumi#3550): use this.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, args: NfsMountArgs, opts?: pulumi.CustomResourceOptions): NfsMount {
+    return new NfsMount(name, args, { ...opts, id });
+  }
 }

@@ -37,4 +37,15 @@ export class XenDomainConfig extends XenHaResource {
   constructor(name: string, args: XenDomainConfigArgs, opts?: pulumi.CustomResourceOptions) {
     super({ kind: "XenDomainConfig", provider, outputs: OUTPUTS }, name, args, opts);
   }
+
+  /**
+   * Adopts the XenDomainConfig recorded under `id` without changing anything: the engine reads it (Read, no Check; the
+   * provider fills in the defaults) and keeps it as an external resource, which this program never updates or
+   * deletes; its outputs show the host's real state. `args` are the inputs the read needs (the required ones
+   * at least). The `import` resource option does not work for
+   * dynamic providers (the engine sends no inputs; pulumi/pulumi#3550): use this.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, args: XenDomainConfigArgs, opts?: pulumi.CustomResourceOptions): XenDomainConfig {
+    return new XenDomainConfig(name, args, { ...opts, id });
+  }
 }

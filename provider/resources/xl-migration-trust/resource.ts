@@ -30,4 +30,15 @@ export class XlMigrationTrust extends XenHaResource {
   constructor(name: string, args: XlMigrationTrustArgs, opts?: pulumi.CustomResourceOptions) {
     super({ kind: "XlMigrationTrust", provider, outputs: OUTPUTS, secretProperties: ["source", "target"] }, name, args, opts);
   }
+
+  /**
+   * Adopts the XlMigrationTrust recorded under `id` without changing anything: the engine reads it (Read, no Check; the
+   * provider fills in the defaults) and keeps it as an external resource, which this program never updates or
+   * deletes; its outputs show the host's real state. `args` are the inputs the read needs (the required ones
+   * at least). The `import` resource option does not work for
+   * dynamic providers (the engine sends no inputs; pulumi/pulumi#3550): use this.
+   */
+  static get(name: string, id: pulumi.Input<pulumi.ID>, args: XlMigrationTrustArgs, opts?: pulumi.CustomResourceOptions): XlMigrationTrust {
+    return new XlMigrationTrust(name, args, { ...opts, id });
+  }
 }

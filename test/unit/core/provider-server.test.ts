@@ -179,7 +179,8 @@ test("the read-only preview hook runs on changes and can stop preview and up wit
   expect((await server.outputSince(mark)).join("\n")).toContain("[xen-ha] Echo pre: preview sees changes in size");
   const err = await res.up({ name: "pre", path: "/srv/pre", size: 3, refuseInPreview: true }).catch((e) => e);
   expect(err).toBeInstanceOf(ProviderCallError);
-  expect((err as ProviderCallError).method).toBe("Diff");
+  // from Check, not Diff: the engine's refresh runs Diff and must not fail on host facts
+  expect((err as ProviderCallError).method).toBe("Check");
   expect((err as ProviderCallError).details).toBe("preflight refused pre: the target is not ready");
   expect(res.state?.outputs).toMatchObject({ size: 1, generation: 1 });
   // not called when nothing changes, nor while inputs are unknown
@@ -200,4 +201,44 @@ test("a new provider text (any code edit) alone is not a change; read and delete
   expect(up.diff?.changes).toBe("none");
   expect((await after.refresh())?.outputs.note).toBe("read");
   await after.destroy();
+});
+
+// The engine's own request sequences for get and refresh (pkg/resource/deploy/step.go at v3.270.0: ReadStep,
+// RefreshStep), which the offline runner once skipped.
+describe("requests as the engine's steps send them", () => {
+  test("get (ReadStep): Read with only the registered props, no Check; the provider fills in the defaults", async () => {
+    const res = server.resource(echo);
+    const state = await res.get("echo-adopted", { name: "adopted", path: "/srv/adopted" });
+    expect(state?.id).toBe("echo-adopted");
+    expect(state?.outputs).toMatchObject({ name: "adopted", path: "/srv/adopted", size: 1, tags: [], fail: "none", gone: false, note: "read" });
+  });
+
+  test("get without a required input is refused naming it, before the resource's read runs", async () => {
+    const mark = server.output.length;
+    const err = await server.resource(echo).get("echo-x", { name: "x" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderCallError);
+    expect((err as ProviderCallError).method).toBe("Read");
+    expect((err as ProviderCallError).details).toMatch(/^Echo echo-x: read needs path \(missing/);
+    expect((await server.outputSince(mark)).join("\n")).not.toContain("reading");
+  });
+
+  test("refresh (RefreshStep): Read, then Diff of the refreshed outputs against the old inputs; the preview hook never runs", async () => {
+    const res = server.resource(echo);
+    await res.up({ name: "rf", path: "/srv/rf", unstable: true, refuseInPreview: true });
+    const mark = server.output.length;
+    const after = await res.refresh();
+    expect(after?.outputs).toMatchObject({ note: "read" });
+    expect(res.lastRefreshDiff?.changes).toBe("some");
+    expect((await server.outputSince(mark)).join("\n")).not.toContain("preview sees");
+    await res.destroy();
+  });
+
+  test("state written by an older version: a value this schema refuses is kept, the defaults it lacks are filled in", async () => {
+    const res = server.resource(echo);
+    const text = await server.serialize(echo);
+    const old = { name: "legacy", path: "/srv/legacy", size: 500, generation: 3, pid: 1, __provider: text };
+    res.state = { id: "echo-legacy", inputs: old, outputs: old };
+    const st = await res.refresh();
+    expect(st?.outputs).toMatchObject({ size: 500, tags: [], fail: "none", generation: 3, note: "read" });
+  });
 });
