@@ -43,13 +43,47 @@ export interface MonitorContext {
 
 export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
 
+/** The root stack resource's type: never part of a child's qualified type. */
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+
+/**
+ * A URN as the engine makes it (sdk/go/common/resource/urn/urn.go, New, at v3.270.0): the parent's whole
+ * qualified type, then `$`, then the type, except under the root stack, whose type is never a prefix.
+ */
 export function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
   let qualified = type;
   if (parent) {
-    const parentType = parent.split("::")[2]!.split("$").pop();
-    qualified = `${parentType}$${type}`;
+    const parentQualified = parent.split("::")[2]!;
+    if (parentQualified !== ROOT_STACK_TYPE) qualified = `${parentQualified}$${type}`;
   }
   return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
+}
+
+/**
+ * What the engine does with a resource option, where the runner does not do the same: it refuses instead of
+ * doing something else (an ignored alias once made a renamed mount be created anew and the old one deleted).
+ * `null` when the runner follows the engine for this request.
+ */
+export function unsupportedOption(req: {
+  aliases: number; importId: string; replaceOnChanges: string[]; ignoreChanges: string[]; deleteBeforeReplaceDefined: boolean; deleteBeforeReplace: boolean;
+}): string | null {
+  if (req.importId) {
+    // the engine's ImportStep sends Read with no inputs: the dynamic-provider server has no __provider
+    return "the `import` option does not work for dynamic providers: the engine reads the resource with no inputs, so the provider " +
+      "code is missing (pulumi/pulumi#3550). Use the resource class's get(name, id, args) to adopt an existing host object";
+  }
+  if (req.aliases > 0) {
+    return "the offline runner does not support `aliases` (the engine would treat the renamed resource as the same one; the runner " +
+      "would create it anew and delete the old one). Use the pulumi CLI for a rename, or keep the old name";
+  }
+  if (req.replaceOnChanges.length > 0) return "the offline runner does not support `replaceOnChanges`; use the pulumi CLI";
+  const nested = req.ignoreChanges.filter((p) => /[.[\]*"]/.test(p));
+  if (nested.length > 0) return `the offline runner supports top-level \`ignoreChanges\` names only, not property paths (${nested.join(", ")}); use the pulumi CLI`;
+  if (req.deleteBeforeReplaceDefined && !req.deleteBeforeReplace) {
+    return "the offline runner does not support `deleteBeforeReplace: false` (the engine would create the replacement first even when the " +
+      "provider asks to delete first); use the pulumi CLI";
+  }
+  return null;
 }
 
 /** Human-readable type: `pulumi-nodejs:dynamic:NfsExport` → NfsExport. */
@@ -99,6 +133,15 @@ export class RunnerMonitor extends MockMonitor {
       if (!type.startsWith(DYNAMIC_TYPE_PREFIX)) {
         throw new Error(`${type} is not a dynamic resource: the runner only runs dynamic providers`);
       }
+      const refusal = unsupportedOption({
+        aliases: (req.getAliasesList()?.length ?? 0) + (req.getAliasurnsList()?.length ?? 0),
+        importId: req.getImportid() ?? "",
+        replaceOnChanges: req.getReplaceonchangesList() ?? [],
+        ignoreChanges: req.getIgnorechangesList() ?? [],
+        deleteBeforeReplaceDefined: req.getDeletebeforereplacedefined() === true,
+        deleteBeforeReplace: req.getDeletebeforereplace() === true,
+      });
+      if (refusal) throw new Error(refusal);
       const result = await this.step(urn, type, name, parent, wire, dependencies, req);
       this.steps.push({ urn, type, name, op: result.op, ms: Date.now() - started });
       callback(null, this.response(urn, result.id, result.outputs, result.secretKeys));
@@ -197,13 +240,19 @@ export class RunnerMonitor extends MockMonitor {
     try {
       this.registered.add(urn);
       const wire: Props = req.getProperties()?.toJavaScript() ?? {};
+      // as the engine: an output is secret where the input of the same name was, and by additionalSecretOutputs
+      const secretKeys = new Set<string>(Object.keys(wire).filter((k) => containsWireSecret(wire[k])));
+      for (const k of req.getAdditionalsecretoutputsList() as string[]) secretKeys.add(k);
+      for (const k of secretKeys) this.ctx.redactor.add(unwrapSecrets(wire[k]));
       const props = unwrapSecrets(wire) as Props;
       const server = await this.ctx.provider();
       const read = await server.read(urn, req.getId(), props, props);
+      for (const k of secretKeys) if (k in read.outputs) this.ctx.redactor.add(read.outputs[k]);
       this.steps.push({ urn, type, name, op: "read", ms: 0 });
       const resp = new resproto.ReadResourceResponse();
       resp.setUrn(urn);
-      resp.setProperties(Struct.fromJavaScript(read.outputs));
+      const marked = Object.fromEntries(Object.entries(read.outputs).map(([k, v]) => [k, secretKeys.has(k) ? wireSecret(v) : v]));
+      resp.setProperties(Struct.fromJavaScript(marked));
       callback(null, resp);
     } catch (e) {
       const msg = this.ctx.redactor.redact(e instanceof Error ? e.message : String(e));

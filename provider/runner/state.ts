@@ -48,7 +48,25 @@ export function loadState(file: string, project: string, stack: string): StateFi
   if (!fs.existsSync(file)) return emptyState(project, stack);
   const s = JSON.parse(fs.readFileSync(file, "utf8")) as StateFile;
   if (s.version !== 1) throw new Error(`${file}: unsupported runner state version ${String(s.version)}`);
-  return s;
+  return withEngineUrns(s);
+}
+
+/**
+ * Earlier runners put the root stack's type in front of its children's types; the engine never does. Rewriting
+ * those URNs when a state is read keeps every resource the same one (a changed URN would be a delete and a
+ * create on the hosts).
+ */
+export function withEngineUrns(s: StateFile): StateFile {
+  const fix = (urn: string | undefined): string | undefined => urn?.replace(/::pulumi:pulumi:Stack\$/, "::");
+  return {
+    ...s,
+    resources: s.resources.map((r) => ({
+      ...r,
+      urn: fix(r.urn)!,
+      parent: fix(r.parent),
+      dependencies: (r.dependencies ?? []).map((d) => fix(d)!),
+    })),
+  };
 }
 
 /** The state as written: secret keys sealed. `resources` in memory hold plaintext. */

@@ -4,9 +4,9 @@ import * as path from "node:path";
 import { parseArgs } from "../../../provider/runner/cli";
 import { lockState } from "../../../provider/runner/engine";
 import { loadProject, loadStackConfig, stateFileFor } from "../../../provider/runner/config";
-import { makeUrn } from "../../../provider/runner/monitor";
+import { makeUrn, unsupportedOption } from "../../../provider/runner/monitor";
 import { Redactor, SecretBox, unwrapSecrets, wireSecret, containsWireSecret } from "../../../provider/runner/secrets";
-import { decideStep, deletionOrder, dependenciesOf, sameInputs, sealState, unsealState, type StateFile } from "../../../provider/runner/state";
+import { decideStep, deletionOrder, dependenciesOf, sameInputs, sealState, unsealState, withEngineUrns, type StateFile } from "../../../provider/runner/state";
 
 const r = (urn: string, dependencies: string[] = [], parent?: string) => ({ urn, dependencies, parent });
 
@@ -155,14 +155,45 @@ describe("project, stack config and arguments", () => {
     expect(() => parseArgs(["up", "--config", "novalue"], {})).toThrow(/KEY=VALUE/);
   });
 
-  it("builds URNs as the engine does, qualifying children with their parent's type", () => {
+  // sdk/go/common/resource/urn/urn.go (New) at v3.270.0: the root stack's type is never a prefix; any other
+  // parent's whole qualified type is
+  it("builds URNs as the engine does, qualifying children with their parent's qualified type", () => {
     const stack = makeUrn("s", "p", undefined, "pulumi:pulumi:Stack", "p-s");
     expect(stack).toBe("urn:pulumi:s::p::pulumi:pulumi:Stack::p-s");
     const comp = makeUrn("s", "p", stack, "xen-ha:index:XenHaCluster", "c");
-    expect(comp).toBe("urn:pulumi:s::p::pulumi:pulumi:Stack$xen-ha:index:XenHaCluster::c");
-    expect(makeUrn("s", "p", comp, "pulumi-nodejs:dynamic:NfsMount", "m")).toBe(
-      "urn:pulumi:s::p::xen-ha:index:XenHaCluster$pulumi-nodejs:dynamic:NfsMount::m",
+    expect(comp).toBe("urn:pulumi:s::p::xen-ha:index:XenHaCluster::c");
+    const inner = makeUrn("s", "p", comp, "my:index:Group", "g");
+    expect(inner).toBe("urn:pulumi:s::p::xen-ha:index:XenHaCluster$my:index:Group::g");
+    expect(makeUrn("s", "p", inner, "pulumi-nodejs:dynamic:NfsMount", "m")).toBe(
+      "urn:pulumi:s::p::xen-ha:index:XenHaCluster$my:index:Group$pulumi-nodejs:dynamic:NfsMount::m",
     );
+  });
+
+  it("reads a state written by an earlier runner (root stack type in its URNs) as the same resources", () => {
+    const old = "urn:pulumi:s::p::pulumi:pulumi:Stack$xen-ha:index:XenHaCluster::c";
+    const child = "urn:pulumi:s::p::xen-ha:index:XenHaCluster$pulumi-nodejs:dynamic:NfsMount::m";
+    const fixed = withEngineUrns({
+      version: 1, project: "p", stack: "s",
+      resources: [
+        { urn: old, type: "xen-ha:index:XenHaCluster", name: "c", custom: false, inputs: {}, outputs: {}, dependencies: [] },
+        { urn: child, type: "pulumi-nodejs:dynamic:NfsMount", name: "m", custom: true, parent: old, inputs: {}, outputs: {}, dependencies: [old] },
+      ],
+    });
+    expect(fixed.resources.map((r) => r.urn)).toEqual(["urn:pulumi:s::p::xen-ha:index:XenHaCluster::c", child]);
+    expect(fixed.resources[1]!.parent).toBe("urn:pulumi:s::p::xen-ha:index:XenHaCluster::c");
+    expect(fixed.resources[1]!.dependencies).toEqual(["urn:pulumi:s::p::xen-ha:index:XenHaCluster::c"]);
+  });
+
+  it("refuses the options it does not follow, instead of doing something else", () => {
+    const none = { aliases: 0, importId: "", replaceOnChanges: [], ignoreChanges: [], deleteBeforeReplaceDefined: false, deleteBeforeReplace: false };
+    expect(unsupportedOption(none)).toBeNull();
+    expect(unsupportedOption({ ...none, ignoreChanges: ["options"] })).toBeNull();
+    expect(unsupportedOption({ ...none, deleteBeforeReplaceDefined: true, deleteBeforeReplace: true })).toBeNull();
+    expect(unsupportedOption({ ...none, importId: "x" })).toMatch(/import.*does not work for dynamic providers.*3550.*get\(/);
+    expect(unsupportedOption({ ...none, aliases: 1 })).toMatch(/does not support `aliases`/);
+    expect(unsupportedOption({ ...none, replaceOnChanges: ["a"] })).toMatch(/replaceOnChanges/);
+    expect(unsupportedOption({ ...none, ignoreChanges: ["connection.host"] })).toMatch(/property paths \(connection.host\)/);
+    expect(unsupportedOption({ ...none, deleteBeforeReplaceDefined: true })).toMatch(/deleteBeforeReplace: false/);
   });
 });
 
