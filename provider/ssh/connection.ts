@@ -6,13 +6,9 @@
 import { z } from "zod";
 import type { types as commandTypes } from "@pulumi/command";
 import { parsePinnedKey } from "./host-key";
+import { hostOrAddress, userName } from "../core/fields/network";
 
-const hostname = z
-  .string({ error: "must be a host name or address" })
-  .trim()
-  .min(1, "must not be empty")
-  .refine((h) => !/[\s/@]/.test(h), "must be a bare host name or address (no spaces, user@ or path)")
-  .describe("Host name or address to connect to.");
+const hostname = hostOrAddress().describe("Host name or address to connect to.");
 
 const hostKey = z
   .string({ error: 'must be an OpenSSH public key line ("ssh-ed25519 AAAA...") or a "SHA256:..." fingerprint' })
@@ -26,7 +22,7 @@ const endpointFields = {
   host: hostname,
   port: z.number({ error: "must be a number" }).int("must be an integer").min(1, "must be 1-65535")
     .max(65535, "must be 1-65535").default(22).describe("SSH port."),
-  user: z.string({ error: "must be a user name" }).min(1, "must not be empty").default("root")
+  user: userName.default("root")
     .describe("User to log in as; a non-root user needs `sudo`."),
   password: z.string({ error: "must be a string" }).optional()
     .describe("Password for password authentication. Secret: never stored or logged in plaintext."),

@@ -5,14 +5,11 @@
 import { z } from "zod";
 import { connectionSchema } from "../../ssh/connection";
 import { seconds } from "../../core/seconds";
+import { domainName as domainNameField } from "../../core/fields/domain-name";
+import { hostOrAddress } from "../../core/fields/network";
 
 /** A Xen domain name as the toolstacks accept it, and as we can safely compare it in `xm list` output. */
-const domainName = z
-  .string({ error: "must be the domain's name" })
-  .min(1, "must not be empty")
-  .max(64, "must be at most 64 characters")
-  .refine((s) => !/[\s/]/.test(s), "must not contain white space or '/'")
-  .refine((s) => s !== "Domain-0" && s !== "0", "Domain-0 (the control domain) cannot be migrated")
+const domainName = domainNameField()
   .describe("Name of the Xen domain (guest), as `xm list` / `xl list` shows it, e.g. `test01`.");
 
 const hostName = z
@@ -20,11 +17,7 @@ const hostName = z
   .min(1, "must not be empty")
   .refine((s) => /^[A-Za-z0-9_.-]+$/.test(s), "must be letters, digits, '.', '_' or '-'");
 
-const address = z
-  .string({ error: "must be a host name or IP address" })
-  .trim()
-  .min(1, "must not be empty")
-  .refine((s) => /^[A-Za-z0-9_.:-]+$/.test(s) && !s.startsWith("-"), "must be a bare host name or IP address");
+const address = hostOrAddress();
 
 export const candidateHostSchema = z
   .strictObject({

@@ -6,6 +6,8 @@ import { z } from "zod";
 import { seconds } from "../../core/seconds";
 import { absolutePath } from "../../core/absolute-path";
 import { connectionSchema } from "../../ssh/connection";
+import { domainName, DOMAIN_NAME_RE } from "../../core/fields/domain-name";
+import { interfaceName } from "../../core/fields/network";
 import type { DomainConfigModel } from "../../formats/domain-config/model";
 
 /** Config keys the typed inputs write; `extraKeys` may not use them. */
@@ -14,7 +16,7 @@ export const TYPED_CONFIG_KEYS = [
   "cmdline", "disk", "vif", "vfb", "on_poweroff", "on_reboot", "on_crash",
 ];
 
-export const DOMAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const DOMAIN_NAME = DOMAIN_NAME_RE;
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const VDEV = /^(xvd|hd|sd)[a-z]{1,2}\d{0,3}$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -64,7 +66,7 @@ export const vifSchema = z
       .refine((m) => (parseInt(m.slice(0, 2), 16) & 1) === 0, "must be a unicast MAC (the first byte must be even)")
       .optional()
       .describe("MAC address (unicast; Xen's range is 00:16:3e:xx:xx:xx). Absent: a random one at each start, which breaks DHCP leases and ARP caches after a migration."),
-    bridge: specValue("a bridge name").optional().describe("Host bridge to plug into, e.g. `xenbr0`. Must exist on the host."),
+    bridge: interfaceName("a bridge name").optional().describe("Host bridge to plug into, e.g. `xenbr0`. Must exist on the host."),
     ip: z
       .string({ error: "must be IP addresses" })
       .regex(/^[0-9a-fA-F.:/ ]+$/, "must be IP addresses separated by spaces")
@@ -113,10 +115,7 @@ const extraValue: z.ZodType<string | number | Array<string | number>> = z.union(
 export const xenDomainConfigInputsSchema = z
   .strictObject({
     connection: connectionSchema.describe("How the provider reaches the Xen host over SSH (same shape as @pulumi/command's remote connection)."),
-    name: z
-      .string({ error: "must be the domain's name" })
-      .regex(DOMAIN_NAME, "must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit (it is also the file name)")
-      .refine((s) => s !== "Domain-0", "Domain-0 is the control domain")
+    name: domainName()
       .describe("Domain name (`name =`), and the file name under /etc/xen. Changing it replaces the resource."),
     flavour: z
       .enum(["xm", "xl"], { error: "must be xm or xl" })

@@ -6,8 +6,8 @@ import { z } from "zod";
 import { absolutePath } from "../../core/absolute-path";
 import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
+import { hostOrAddress } from "../../core/fields/network";
 
-const HOST = /^[A-Za-z0-9_.:-]+$/;
 
 // The paths go into sshd's and ssh's own files, which quote differently: only characters neither gives a meaning to.
 const SSH_FILE_PATH = { allowed: /[A-Za-z0-9_./@+-]/, rule: "only letters, digits and / . _ - + @ are allowed" };
@@ -17,16 +17,14 @@ export const xlMigrationTrustInputsSchema = z.strictObject({
     "The host domains migrate FROM (it runs `xl migrate`); its root gets a key, created there, that never leaves it.",
   ),
   target: connectionSchema.describe("The host domains migrate TO (it runs `xl migrate-receive`); its root authorizes the key, restricted."),
-  targetAddress: z
-    .string({ error: "must be a host name or address" })
-    .regex(HOST, "must be a host name or IP address")
+  targetAddress: hostOrAddress()
     .optional()
     .describe(
       "The name or address the source uses for the target in `xl migrate DOMAIN HOST` (known_hosts and ssh_config " +
         "are written for it). Default: target.host.",
     ),
   sourceAddresses: z
-    .array(z.string().regex(/^[A-Za-z0-9_.:*?/-]+$/, "must be an address, host name or pattern"), { error: "must be a list of addresses" })
+    .array(z.string().regex(/^[A-Za-z0-9_.:*?/][A-Za-z0-9_.:*?/-]*$/, "must be an address, host name or pattern (letters, digits and _ . : * ? / -, not starting with '-')"), { error: "must be a list of addresses" })
     .min(1, "must hold at least one address")
     .optional()
     .describe(

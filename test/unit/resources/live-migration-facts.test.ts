@@ -286,7 +286,7 @@ describe("schema", () => {
   });
   test("errors name the field", () => {
     expect(issues({ domain: "test01", hosts, desiredHost: "node3" })).toEqual(["desiredHost: must be one of the hosts' names (node1, node2)"]);
-    expect(issues({ domain: "Domain-0", hosts, desiredHost: "node2" })).toEqual(["domain: Domain-0 (the control domain) cannot be migrated"]);
+    expect(issues({ domain: "Domain-0", hosts, desiredHost: "node2" })).toEqual(["domain: Domain-0 is the control domain"]);
     expect(issues({ domain: "t", hosts: [hosts[0], { ...hosts[1], name: "node1" }], desiredHost: "node1" })).toEqual(['hosts.1.name: duplicate host name "node1"']);
     expect(issues({ domain: "t", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node2" } })).toEqual([
       "failover.fencedHost: cannot be the desired host: a fenced host cannot run the domain",
@@ -295,7 +295,7 @@ describe("schema", () => {
       "migration: port and ssl are xm options; xl migrates over ssh",
     ]);
     expect(issues({ domain: "t", hosts: [{ ...hosts[0], migrationAddress: "-oProxyCommand=x" }, hosts[1]], desiredHost: "node2" })[0]).toMatch(
-      /hosts.0.migrationAddress: must be a bare host name/,
+      /hosts.0.migrationAddress: must not start with .-. \(a command would read it as an option\)/,
     );
     expect(issues({ domain: "t", hosts, desiredHost: "node2", migration: { timeoutSeconds: 0.5 } })).toEqual(["migration.timeoutSeconds: must be a whole number of seconds"]);
     expect(issues({ domain: "t", hosts, desiredHost: "node2", migration: { timeoutSeconds: 90000 } })).toEqual(["migration.timeoutSeconds: must be at most 86400 seconds"]);

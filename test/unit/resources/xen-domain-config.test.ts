@@ -58,7 +58,9 @@ describe("XenDomainConfig inputs", () => {
     [{ boot: {} }, "boot.kernel", /kernel .* or bootloader/],
     [{ boot: { kernel: "/k", bootloader: "/usr/bin/pygrub" } }, "boot.kernel", /either bootloader or kernel/],
     [{ extraKeys: { memory: 3 } }, "extraKeys.memory", /typed input/],
-    [{ vifs: [{ bridge: "xenbr0,script=x" }] }, "vifs[0].bridge", /must not contain ,/],
+    [{ vifs: [{ bridge: "xenbr0,script=x" }] }, "vifs[0].bridge", /must be letters, digits/],
+    [{ vifs: [{ bridge: "xenbr0-with-long-name" }] }, "vifs[0].bridge", /at most 15 characters/],
+    [{ vifs: [{ bridge: "xen br0" }] }, "vifs[0].bridge", /must be letters, digits/],
   ])("refuses %j naming %s", (over, property, reason) => {
     const r = checkInputs(xenDomainConfigInputsSchema, { ...test01, ...over });
     expect(r.failures).toContainEqual({ property, reason: expect.stringMatching(reason) });

@@ -50,9 +50,9 @@ describe("connectionSchema", () => {
   });
 
   it.each([
-    [{}, "host: must be a host name or address"],
+    [{}, "host: must be a host name or IP address"],
     [{ host: "" }, "host: must not be empty"],
-    [{ host: "root@a" }, "host: must be a bare host name"],
+    [{ host: "root@a" }, "host: must be a host name (labels"],
     [{ host: "a", port: 0 }, "port: must be 1-65535"],
     [{ host: "a", port: 70000 }, "port: must be 1-65535"],
     [{ host: "a", port: "22" }, "port: must be a number"],
