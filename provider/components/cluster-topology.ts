@@ -14,16 +14,6 @@ export interface NodeAddresses {
 /** Runbook step 1's export options for Xen hosts: domains run as root from images on the share. */
 export const XEN_EXPORT_OPTIONS = ["rw", "sync", "no_root_squash", "no_subtree_check"];
 
-export function checkNodes(nodes: readonly { name: string }[]): void {
-  if (nodes.length < 2) throw new Error("XenHaCluster needs at least two nodes (live migration moves a domain between two)");
-  const seen = new Set<string>();
-  for (const n of nodes) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(n.name)) throw new Error(`node name ${JSON.stringify(n.name)} must be letters, digits, '.', '_' or '-'`);
-    if (seen.has(n.name)) throw new Error(`node name ${n.name} is given twice`);
-    seen.add(n.name);
-  }
-}
-
 /** The export's clients: every node's storage address, once, in node order. */
 export function exportClients(nodes: readonly NodeAddresses[], options: readonly string[] = XEN_EXPORT_OPTIONS) {
   const hosts = [...new Set(nodes.map((n) => n.storageAddress))];

@@ -13,7 +13,8 @@ import { XenDomainConfig, type XenDomainConfigArgs } from "../resources/xen-doma
 import { XendRelocationConfig } from "../resources/xend-relocation-config/resource";
 import { XlMigrationTrust } from "../resources/xl-migration-trust/resource";
 import type { ConnectionInput } from "../ssh/connection";
-import { checkNodes, configMismatch, exportClients, migrationPairs, relocationHostsAllow, XEN_EXPORT_OPTIONS } from "./cluster-topology";
+import { checkClusterArgs } from "./cluster-args";
+import { configMismatch, exportClients, migrationPairs, relocationHostsAllow, XEN_EXPORT_OPTIONS } from "./cluster-topology";
 
 export interface XenHaNodeArgs {
   /** Your name for the node (`node1`): used in resource names, `desiredHost` and the outputs. */
@@ -118,8 +119,9 @@ export class XenHaCluster extends pulumi.ComponentResource {
   readonly nodes: pulumi.Output<Record<string, XenHaNodeState>>;
 
   constructor(name: string, args: XenHaClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    // the whole input first, with this component's field paths, before any child exists or dials a host
+    checkClusterArgs(name, args);
     super("xen-ha:index:XenHaCluster", name, {}, opts);
-    checkNodes(args.nodes);
     const child = { parent: this };
     const addresses = pulumi.all(
       args.nodes.map((n) => pulumi.all([n.migrationAddress, n.storageAddress ?? n.migrationAddress]).apply(([m, s]) => ({
