@@ -3,6 +3,7 @@
  * tables in docs/resources/nfs-mount.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { mountOptionProblems } from "../../core/fields/mount-options";
 import { connectionSchema } from "../../ssh/connection";
 import { seconds } from "../../core/seconds";
 import { absolutePath, optionWord, serverName } from "../nfs-export/fields";
@@ -45,6 +46,9 @@ export const nfsMountInputsSchema = z.strictObject({
       { error: "must be a list of mount options" },
     )
     .min(1, 'must hold at least one option (use ["defaults"] for none)')
+    .superRefine((list, ctx) => {
+      for (const [i, message] of mountOptionProblems(list)) ctx.addIssue({ code: "custom", path: [i], message });
+    })
     .default(RUNBOOK_MOUNT_OPTIONS)
     .describe(
       "Mount options, one per item, in order, e.g. the runbook's `hard`, `rw`, `rsize=32768`, `wsize=32768` " +
