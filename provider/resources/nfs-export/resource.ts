@@ -13,7 +13,7 @@ export type NfsExportArgs = ArgsOf<typeof nfsExportInputsSchema>;
 
 const OUTPUTS = [
   "connection", "path", "clients", "createDirectory", "owner", "group", "mode", "serviceEnabled", "serviceRunning",
-  "serviceName", "timeoutSeconds", "entry", "live", "service", "drift", "backupPath",
+  "serviceName", "timeoutSeconds", "allowWideRootAccess", "entry", "live", "service", "drift", "backupPath",
 ] as const;
 const allDeclared: AllOutputsDeclared<NfsExportOutputs, typeof OUTPUTS> = true;
 void allDeclared;

@@ -13,6 +13,8 @@ const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
 /** Why `host` is not an exports(5) client, or null when it is one. Pure. */
 export function exportClientProblem(host: string): string | null {
   if (host === "*") return null;
+  // exports(5): a word that starts with '-' sets the default options of the line; exportfs -ra then fails on it
+  if (host.startsWith("-")) return "must not start with '-' (/etc/exports reads it as default options, not a client)";
   if (host.startsWith("@")) {
     return /^@[A-Za-z0-9_][A-Za-z0-9_.-]*$/.test(host) ? null : "a netgroup is @ followed by its name, e.g. @xenhosts";
   }
@@ -142,6 +144,25 @@ export const nfsExportInputsSchema = z.strictObject({
     ),
   timeoutSeconds: seconds(5, 3600, 120)
     .describe("Time limit for each remote step (reading facts, writing, exportfs, service start)."),
+  allowWideRootAccess: z
+    .boolean({ error: "must be true or false" })
+    .default(false)
+    .describe(
+      "Must be true to give root access to everyone or to many hosts: a client of `*`, a wildcard name, a " +
+        "netgroup or a network (`/prefix`) with `no_root_squash` (every host it matches may then write the disk " +
+        "images as root). Default false: such a client is refused in check.",
+    ),
+}).superRefine((v, ctx) => {
+  if (v.allowWideRootAccess) return;
+  v.clients.forEach((c, i) => {
+    const wide = c.host === "*" || /[*?[]/.test(c.host) || c.host.startsWith("@") || c.host.includes("/");
+    if (wide && c.options.includes("no_root_squash")) {
+      ctx.addIssue({
+        code: "custom", path: ["clients", i, "host"],
+        message: `${JSON.stringify(c.host)} with no_root_squash lets every host it matches write as root: name single hosts, or set allowWideRootAccess: true`,
+      });
+    }
+  });
 });
 
 export type NfsExportInputs = z.infer<typeof nfsExportInputsSchema>;

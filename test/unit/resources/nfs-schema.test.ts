@@ -51,6 +51,19 @@ describe("NfsExport inputs", () => {
     expect(f!.reason).toContain(words);
   });
 
+  it.each([
+    ["*", ["rw", "no_root_squash"]], ["10.10.10.0/24", ["rw", "sync", "no_root_squash"]], ["*.example.com", ["no_root_squash"]], ["@xenhosts", ["no_root_squash"]],
+  ])("refuses root access for many hosts (%s with %j) without allowWideRootAccess, naming the client", (host, options) => {
+    const failures = failuresOf(nfsExportInputsSchema, { ...exportIn, clients: [{ host, options }] });
+    expect(failures).toEqual([{ property: "clients[0].host", reason: expect.stringMatching(/lets every host it matches write as root/) }]);
+    expect(failuresOf(nfsExportInputsSchema, { ...exportIn, clients: [{ host, options }], allowWideRootAccess: true })).toEqual([]);
+    expect(failuresOf(nfsExportInputsSchema, { ...exportIn, clients: [{ host, options: ["rw", "sync"] }] })).toEqual([]);
+  });
+
+  it.each(["-rw", "-defaults", "-node1"])("refuses client %s: /etc/exports would read it as default options", (h) => {
+    expect(exportClientProblem(h)).toMatch(/must not start with '-'/);
+  });
+
   it.each(["*", "@xenhosts", "10.10.10.10", "10.10.10.0/24", "10.10.10.0/255.255.255.0", "*.example.com",
     "node[12].example.com", "node?", "2001:db8::/64", "fe80::1", "host-1.lab"])("accepts client %s", (h) => {
     expect(exportClientProblem(h)).toBeNull();
