@@ -219,7 +219,7 @@ describe("requests as the engine's steps send them", () => {
     expect(err).toBeInstanceOf(ProviderCallError);
     expect((err as ProviderCallError).method).toBe("Read");
     expect((err as ProviderCallError).details).toMatch(/^Echo echo-x: read needs path \(missing/);
-    expect((await server.outputSince(mark)).join("\n")).not.toContain("reading");
+    expect((await server.outputSince(mark)).join("\n")).not.toContain("Echo x: reading");
   });
 
   test("refresh (RefreshStep): Read, then Diff of the refreshed outputs against the old inputs; the preview hook never runs", async () => {
