@@ -9,8 +9,9 @@
  *
  * Backups: before the rename, the previous content is kept as `<path>.xen-ha-<UTC time>.bak` (a hard link to
  * the old file, so owner, mode and times are exactly the old ones; `-1`, `-2`... are appended if that name is
- * taken). One backup per change, never overwritten, so the content from before xen-ha first touched the file
- * is always still there. Callers writing into folders whose every file is read (e.g. /etc/xen/auto, where
+ * taken). One backup per change, never overwritten. They are kept by a policy, not without end: the oldest (the
+ * content from before xen-ha first touched the file) always, and the newest `keepBackups` (default 5), by
+ * modification time (a backup keeps its content's); the ones in between are removed after a replacement. Callers writing into folders whose every file is read (e.g. /etc/xen/auto, where
  * xendomains starts each file as a domain) must pass `backup: false` there.
  *
  * Identical content is not rewritten (no rename, no backup); a requested mode or owner is still applied.
@@ -26,6 +27,8 @@ export interface WriteFileOptions {
   owner?: string;
   /** Keep the previous content next to the file (default true). */
   backup?: boolean;
+  /** How many of the newest backups to keep besides the oldest one (default 5, at least 1). */
+  keepBackups?: number;
   /** Default 120 s: large files over slow links. */
   timeoutMs?: number;
 }
@@ -44,7 +47,7 @@ const EXIT_NO_DIR = 76;
 
 export const WRITE_SCRIPT = `
 set -u
-p=$1 mode=$2 owner=$3 backup=$4 size=$5 sum=$6
+p=$1 mode=$2 owner=$3 backup=$4 size=$5 sum=$6 keep=$7
 if [ -L "$p" ]; then
   t=$(readlink -f -- "$p") && [ -n "$t" ] || { echo "cannot resolve the symlink $p" >&2; exit 1; }
   p=$t
@@ -97,6 +100,15 @@ mv -f -- "$tmp" "$p" || exit 1
 trap - EXIT
 sync -- "$d" 2>/dev/null || sync
 if [ "$new" = 1 ] && command -v restorecon >/dev/null 2>&1; then restorecon -- "$p" 2>/dev/null || true; fi
+if [ -n "$b" ]; then
+  # oldest first by modification time (a backup keeps the time of the content it holds): the first is the
+  # content from before xen-ha, the last $keep are the newest; the ones between go
+  list=$(LC_ALL=C ls -1tr -- "$p".xen-ha-*.bak 2>/dev/null)
+  total=$(printf '%s\n' "$list" | grep -c .)
+  if [ "$total" -gt $((keep + 1)) ]; then
+    printf '%s\n' "$list" | sed -n "2,$((total - keep))p" | while IFS= read -r f; do rm -f -- "$f"; done
+  fi
+fi
 printf 'changed\\n%s\\n' "$b"
 `;
 
@@ -123,6 +135,8 @@ export async function writeFileAtomic(
   if (opts.owner !== undefined && !OWNER.test(opts.owner)) {
     throw new Error(`owner must be "user" or "user:group", got ${JSON.stringify(opts.owner)}`);
   }
+  const keep = opts.keepBackups ?? 5;
+  if (!Number.isInteger(keep) || keep < 1) throw new Error(`keepBackups must be a whole number of at least 1, got ${keep}`);
   const data = Buffer.isBuffer(content) ? content : Buffer.from(content, "utf8");
   const args = [
     path,
@@ -131,6 +145,7 @@ export async function writeFileAtomic(
     opts.backup === false ? "0" : "1",
     String(data.length),
     createHash("sha256").update(data).digest("hex"),
+    String(keep),
   ];
   const argv = ["sh", "-c", WRITE_SCRIPT, "sh", ...args];
   const r = await h.exec(argv, { stdin: data, timeoutMs: opts.timeoutMs ?? 120_000 });

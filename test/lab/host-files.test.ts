@@ -68,6 +68,21 @@ test("writeFileAtomic: creates, keeps owner and mode, backs up the old content, 
   expect(tempFiles(DIR)).toEqual([]);
 });
 
+test("writeFileAtomic keeps backups by policy: the content from before xen-ha and the newest keepBackups, not without end", async () => {
+  const p = `${DIR}/fstab`;
+  await writeFileAtomic(h, p, "original\n");
+  for (let v = 1; v <= 9; v++) await writeFileAtomic(h, p, `v${v}\n`, { keepBackups: 3 });
+  const kept = backups(DIR, "fstab").map((f) => hostFile(node1, `${DIR}/${f}`)).sort();
+  // nine backups were made (original, v1..v8); kept: the original and the newest three (v6, v7, v8)
+  expect(kept).toEqual(["original\n", "v6\n", "v7\n", "v8\n"]);
+  expect(hostFile(node1, p)).toBe("v9\n");
+  await writeFileAtomic(h, p, "v10\n");
+  // the default keeps five newest: nothing more is removed until there are more than six
+  expect(backups(DIR, "fstab")).toHaveLength(5);
+  await expect(writeFileAtomic(h, p, "x\n", { keepBackups: 0 })).rejects.toThrow(/keepBackups must be a whole number of at least 1/);
+  expect(tempFiles(DIR)).toEqual([]);
+});
+
 test("writeFileAtomic: binary and large content arrives byte for byte", async () => {
   const data = Buffer.alloc(3 * 1024 * 1024 + 7);
   for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 9)) & 0xff;
