@@ -29,11 +29,11 @@ describe("checkRemotePath", () => {
 });
 
 /** The write script run by a local sh (the script's logic; the lab tests run it over SSH). */
-function write(path: string, content: string, opts: { mode?: string; backup?: boolean; size?: number } = {}) {
+function write(path: string, content: string, opts: { mode?: string; backup?: boolean; size?: number; keep?: number } = {}) {
   const data = Buffer.from(content);
   const sum = createHash("sha256").update(data).digest("hex");
   return spawnSync("sh", ["-c", WRITE_SCRIPT, "sh", path, opts.mode ?? "", "", opts.backup === false ? "0" : "1",
-    String(opts.size ?? data.length), sum], { input: data, encoding: "utf8" });
+    String(opts.size ?? data.length), sum, String(opts.keep ?? 5)], { input: data, encoding: "utf8" });
 }
 
 describe("the write script", () => {
