@@ -28,7 +28,7 @@ function lab(cmd: string): void {
 
 function runner(op: string, test01Host?: string): RunResult {
   const json = path.join(work, "result.json");
-  const args = [path.join(repo, "dist/runner/cli.js"), op, "--cwd", repo, "--stack", "lab", "--state", stateFile, "--json", json, "--no-outputs"];
+  const args = [path.join(repo, "dist/runner/cli.js"), op, "--cwd", path.join(repo, "examples", "runbook"), "--stack", "lab", "--state", stateFile, "--json", json, "--no-outputs"];
   if (test01Host) args.push("--config", `test01Host=${test01Host}`);
   const r = spawnSync(process.execPath, args, { cwd: repo, env, encoding: "utf8" });
   fs.appendFileSync(log, r.stdout + r.stderr);

@@ -19,13 +19,15 @@ import { migrationLine, runSection, type LastMigrationOut } from "./demo-summary
 import { seedTest01Image } from "./lab-seed";
 
 const repo = path.resolve(__dirname, "..");
+// The example is a Pulumi project of its own: the engine (and the runner) run it and its providers from there.
+const project = path.join(repo, "examples", "runbook");
 const lab = process.env.XENHA_LAB ?? "default";
 const env: NodeJS.ProcessEnv = { ...process.env, XENHA_LAB: lab };
 const hosts = ["nfs", "node1", "node2", "observer"];
 const say = (s: string) => process.stdout.write(`\n== ${s}\n`);
 
 function run(cmd: string, args: string[], opts: { capture?: boolean } = {}): string {
-  const r = spawnSync(cmd, args, { cwd: repo, env, stdio: opts.capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8" });
+  const r = spawnSync(cmd, args, { cwd: project, env, stdio: opts.capture ? ["ignore", "pipe", "inherit"] : "inherit", encoding: "utf8" });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
   return r.stdout ?? "";
 }
@@ -34,7 +36,7 @@ const hasPulumiCli = () => process.env.XENHA_DEMO_RUNNER !== "1" && spawnSync("p
 
 /** The runner's state belongs to one lab instance: a state left by an earlier lab describes hosts that are gone. */
 function stateFor(createdAt: string): string {
-  const file = path.join(repo, ".pulumi-state", "xenha-runner", "xen-ha-runbook", `lab-${lab}.json`);
+  const file = path.join(project, ".pulumi-state", "xenha-runner", "xen-ha-runbook", `lab-${lab}.json`);
   const stamp = `${file}.lab-created`;
   if (fs.existsSync(file) && (!fs.existsSync(stamp) || fs.readFileSync(stamp, "utf8") !== createdAt)) {
     const aside = `${file}.stale-${Date.now()}`;
@@ -49,8 +51,8 @@ function stateFor(createdAt: string): string {
 function runnerUp(stateFile: string, test01Host: string): RunResult {
   const json = path.join(os.tmpdir(), `xenha-demo-${process.pid}-${test01Host}.json`);
   const cli = path.join(repo, "dist", "runner", "cli.js");
-  spawnSync(process.execPath, [cli, "up", "--cwd", repo, "--stack", "lab", "--state", stateFile, "--config", `test01Host=${test01Host}`, "--json", json, "--no-outputs"], {
-    cwd: repo, env, stdio: "inherit",
+  spawnSync(process.execPath, [cli, "up", "--cwd", project, "--stack", "lab", "--state", stateFile, "--config", `test01Host=${test01Host}`, "--json", json, "--no-outputs"], {
+    cwd: project, env, stdio: "inherit",
   });
   if (!fs.existsSync(json)) throw new Error("the runner ended without a result");
   const result = JSON.parse(fs.readFileSync(json, "utf8")) as RunResult;
@@ -61,7 +63,7 @@ function runnerUp(stateFile: string, test01Host: string): RunResult {
 function pulumiUp(test01Host: string): Pick<RunResult, "steps" | "wallMs" | "ok" | "errors" | "outputs"> {
   const started = Date.now();
   run("pulumi", ["config", "set", "--stack", "lab", "test01Host", test01Host]);
-  const ok = spawnSync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab"], { cwd: repo, env, stdio: "inherit" }).status === 0;
+  const ok = spawnSync("pulumi", ["up", "--yes", "--skip-preview", "--stack", "lab"], { cwd: project, env, stdio: "inherit" }).status === 0;
   const outputs = JSON.parse(run("pulumi", ["stack", "output", "--json", "--stack", "lab"], { capture: true }) || "{}");
   return { steps: [], wallMs: Date.now() - started, ok, errors: ok ? [] : ["pulumi up failed (see above)"], outputs };
 }
@@ -81,8 +83,8 @@ async function main(): Promise<number> {
   let converge: (host: string) => Pick<RunResult, "steps" | "wallMs" | "ok" | "errors" | "outputs">;
   if (cli) {
     env.PULUMI_CONFIG_PASSPHRASE ??= "";
-    run("pulumi", ["login", `file://${path.join(repo, ".pulumi-state")}`]);
-    spawnSync("pulumi", ["stack", "select", "--create", "lab"], { cwd: repo, env, stdio: "inherit" });
+    run("pulumi", ["login", `file://${path.join(project, ".pulumi-state")}`]);
+    spawnSync("pulumi", ["stack", "select", "--create", "lab"], { cwd: project, env, stdio: "inherit" });
     converge = pulumiUp;
   } else {
     const stateFile = stateFor(inv.createdAt);

@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as pulumi from "@pulumi/pulumi";
-import type { ConnectionInput } from "../../provider/ssh/connection";
+import type { ConnectionInput } from "pulumi-xen-ha/ssh/connection";
 import { labRunbookHosts } from "./lab-hosts";
 
 export interface RunbookHosts {

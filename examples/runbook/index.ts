@@ -4,7 +4,7 @@
  * Change `test01Host` to node2 and run again: that is the live migration of runbook step 6.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { XenHaCluster } from "../../provider/components/xen-ha-cluster";
+import { XenHaCluster } from "pulumi-xen-ha/components/xen-ha-cluster";
 import { runbookHosts } from "./hosts";
 
 const config = new pulumi.Config();

@@ -10,6 +10,12 @@ export interface Project {
   name: string;
   /** Absolute path of the program (Pulumi.yaml `main`, else the project folder). */
   main: string;
+  /**
+   * The folder the engine runs the program and the provider server in: `main` when it is a folder, else the
+   * folder that holds it (pkg/engine/project.go getPwdMain). Every `require` of a serialized provider
+   * resolves from here, so the program's folder must reach its packages as a user's project does.
+   */
+  pwd: string;
   /** Folder of a `file://` backend URL, if Pulumi.yaml names one. */
   backendDir?: string;
 }
@@ -28,9 +34,11 @@ export function loadProject(dir: string): Project {
   const runtime = typeof doc.runtime === "string" ? doc.runtime : (doc.runtime as { name?: string } | undefined)?.name;
   if (runtime !== "nodejs") throw new Error(`${file}: the runner only runs nodejs programs (runtime: ${String(runtime)})`);
   const main = path.resolve(dir, typeof doc.main === "string" ? doc.main : ".");
+  if (!fs.existsSync(main)) throw new Error(`${file}: project 'main' could not be read (${main})`);
+  const pwd = fs.statSync(main).isDirectory() ? main : path.dirname(main);
   const url = (doc.backend as { url?: string } | undefined)?.url;
   const backendDir = url?.startsWith("file://") ? path.resolve(dir, url.slice("file://".length).replace(/^~(?=\/)/, process.env.HOME ?? "~")) : undefined;
-  return { dir, name: doc.name, main, backendDir };
+  return { dir, name: doc.name, main, pwd, backendDir };
 }
 
 export function loadStackConfig(project: Project, stack: string): StackConfig {

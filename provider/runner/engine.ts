@@ -64,18 +64,6 @@ interface Session {
   persist(resources: Iterable<ResourceState>): void;
 }
 
-/** The package a project folder lives in, when it has a name and an exports map (so it can self-reference). */
-export function enclosingPackage(dir: string): { name: string; dir: string } | undefined {
-  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
-    const file = path.join(d, "package.json");
-    if (fs.existsSync(file)) {
-      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; exports?: unknown };
-      return pkg.name && pkg.exports ? { name: pkg.name, dir: d } : undefined;
-    }
-    if (path.dirname(d) === d) return undefined;
-  }
-}
-
 function openSession(opts: RunOptions): Session {
   const project = loadProject(path.resolve(opts.projectDir));
   const stackConfig = loadStackConfig(project, opts.stack);
@@ -92,8 +80,7 @@ function openSession(opts: RunOptions): Session {
     project, stateFile, state, box, redactor, log, config: stackConfig.values,
     provider() {
       starting ??= ProviderServer.start({
-        cwd: project.dir, project: project.name, stack: opts.stack, config: stackConfig.values, env: opts.env,
-        selfPackage: enclosingPackage(project.dir),
+        cwd: project.pwd, project: project.name, stack: opts.stack, config: stackConfig.values, env: opts.env,
         onLog: (line) => log.info(`    ${line}`),
       }).then((s) => (session.server = s));
       return starting;
@@ -240,7 +227,7 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
         if (!msg.includes(REGISTRATION_FAILED)) errors.push(msg);
       });
       const cwd = process.cwd();
-      process.chdir(s.project.dir);
+      process.chdir(s.project.pwd);
       try {
         await runtimeStack.runInPulumiStack(async () => {
           const exported = loadProgram(s.project.main);

@@ -5,8 +5,6 @@
  * Configure with acceptSecrets=false, so the engine would strip secret markers too).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
@@ -50,12 +48,6 @@ export interface ProviderServerOptions {
   /** Receives every line the provider process prints after its port line (provider logs). */
   onLog?: (line: string, stream: "stdout" | "stderr") => void;
   env?: NodeJS.ProcessEnv;
-  /**
-   * A package the program reaches by its own name (Node's self-reference: the program lives inside the
-   * package, as examples in a library's repository do). Provider code loaded from `__provider` text has no
-   * package scope, so the server gets that name through NODE_PATH instead.
-   */
-  selfPackage?: { name: string; dir: string };
 }
 
 const toStruct = (v: Props) => Struct.fromJavaScript(v);
@@ -65,19 +57,11 @@ export class ProviderServer {
   private constructor(
     private readonly child: ChildProcess,
     private readonly client: any, // eslint-disable-line @typescript-eslint/no-explicit-any
-    private readonly scratch: string | undefined,
   ) {}
 
   static async start(opts: ProviderServerOptions): Promise<ProviderServer> {
     const entry = require.resolve("@pulumi/pulumi/cmd/dynamic-provider");
     const env: NodeJS.ProcessEnv = { ...process.env, ...opts.env, PULUMI_NODEJS_PROJECT: opts.project, PULUMI_NODEJS_STACK: opts.stack };
-    let scratch: string | undefined;
-    if (opts.selfPackage) {
-      scratch = fs.mkdtempSync(path.join(os.tmpdir(), "xenha-runner-"));
-      fs.mkdirSync(path.dirname(path.join(scratch, opts.selfPackage.name)), { recursive: true });
-      fs.symlinkSync(opts.selfPackage.dir, path.join(scratch, opts.selfPackage.name), "dir");
-      env.NODE_PATH = [scratch, env.NODE_PATH].filter(Boolean).join(path.delimiter);
-    }
     const child = spawn(process.execPath, [entry, "127.0.0.1:0"], { cwd: opts.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const log = opts.onLog ?? (() => undefined);
     const port = await new Promise<number>((resolve, reject) => {
@@ -103,7 +87,7 @@ export class ProviderServer {
       });
     });
     const client = new provrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    const server = new ProviderServer(child, client, scratch);
+    const server = new ProviderServer(child, client);
     const req = new provproto.ConfigureRequest();
     const vars = req.getVariablesMap();
     for (const [k, v] of Object.entries(opts.config ?? {})) vars.set(k, v);
@@ -208,7 +192,6 @@ export class ProviderServer {
       await exited;
       clearTimeout(timer);
     }
-    if (this.scratch) fs.rmSync(this.scratch, { recursive: true, force: true });
   }
 }
 

@@ -34,7 +34,7 @@ interface RunResult {
 
 function runner(op: "up" | "destroy", test01Host?: string): RunResult {
   const json = path.join(work, `result-${outputs.length}.json`);
-  const args = ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), op, "--cwd", REPO, "--stack", "lab",
+  const args = ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), op, "--cwd", path.join(REPO, "examples", "runbook"), "--stack", "lab",
     "--state", stateFile, "--json", json];
   if (test01Host) args.push("--config", `test01Host=${test01Host}`);
   const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8", env: { ...process.env }, timeout: 600_000 });

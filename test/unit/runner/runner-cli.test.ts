@@ -126,3 +126,37 @@ test("a check failure stops before create and names the property", () => {
   expect(bad.stdout).toMatch(/Note bad: invalid inputs: file: must be a plain file name/);
   expect(journal()).not.toContain("create sub/bad.txt");
 }, 60_000);
+
+test("the program and its provider run in main's folder with no NODE_PATH, as the engine starts them (getPwdMain)", () => {
+  // project root: Pulumi.yaml with main: prog/index.ts. The package `where-probe` exists only in prog/node_modules,
+  // so a provider's require of it resolves only when the server runs in prog/, the engine's working directory.
+  const proj = path.join(dir, "proj");
+  const prog = path.join(proj, "prog");
+  fs.mkdirSync(path.join(prog, "node_modules", "where-probe"), { recursive: true });
+  fs.mkdirSync(path.join(prog, "node_modules", "@pulumi"));
+  fs.symlinkSync(path.join(REPO, "node_modules", "@pulumi", "pulumi"), path.join(prog, "node_modules", "@pulumi", "pulumi"), "dir");
+  fs.writeFileSync(path.join(prog, "node_modules", "where-probe", "index.js"), 'module.exports = () => "where-probe found";\n');
+  fs.writeFileSync(path.join(proj, "Pulumi.yaml"), "name: where\nruntime: nodejs\nmain: prog/index.ts\n");
+  fs.writeFileSync(path.join(prog, "index.ts"), [
+    'import * as pulumi from "@pulumi/pulumi";',
+    "const journal = new pulumi.Config().require(\"journal\");",
+    "const provider: pulumi.dynamic.ResourceProvider = {",
+    "  async create() {",
+    '    const fs = require("node:fs");',
+    '    fs.appendFileSync(journal, `provider cwd=${process.cwd()} NODE_PATH=${process.env.NODE_PATH ?? "unset"} ${require("where-probe")()}\\n`);',
+    '    return { id: "w", outs: {} };',
+    "  },",
+    "};",
+    'require("node:fs").appendFileSync(journal, `program cwd=${process.cwd()}\\n`);',
+    'new pulumi.dynamic.Resource(provider, "w", {}, undefined, "fixture", "Where");',
+    "",
+  ].join("\n"));
+  const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" };
+  delete env.NODE_PATH;
+  const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), "up", "--cwd", proj,
+    "--stack", "test", "--state", stateFile, "--config", `journal=${path.join(dir, "journal.log")}`], { cwd: REPO, encoding: "utf8", env });
+  expect(`${r.stdout}${r.stderr}`).not.toMatch(/Cannot find module/);
+  expect(r.status).toBe(0);
+  const real = fs.realpathSync(prog);
+  expect(journal()).toEqual([`program cwd=${real}`, `provider cwd=${real} NODE_PATH=unset where-probe found`]);
+}, 60_000);
