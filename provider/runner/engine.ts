@@ -9,6 +9,7 @@ import { loadProject, loadStackConfig, stateFileFor, type Project } from "./conf
 import { consoleLog, type RunnerLog } from "./log";
 import { RunnerMonitor, shortType, symbol, type StepRecord } from "./monitor";
 import { ProviderServer } from "./provider-client";
+import { refreshResources } from "./refresh";
 import { Redactor, SecretBox, UNKNOWN, isWireSecret } from "./secrets";
 import { deletionOrder, dependenciesOf, loadState, saveState, sealState, unsealState, type Props, type ResourceState, type StateFile } from "./state";
 
@@ -24,7 +25,13 @@ const runtimeStack = require("@pulumi/pulumi/runtime/stack") as { runInPulumiSta
 /** The SDK's wording for a registration the monitor refused: the monitor has reported those already. */
 const REGISTRATION_FAILED = "failed to register new resource";
 
-export type Operation = "up" | "preview" | "destroy";
+export type Operation = "up" | "preview" | "destroy" | "refresh";
+
+/** The CLI's wording when `--expect-no-changes` meets changes (pkg/cmd/pulumi: up.go, refresh.go; preview.go). */
+export const EXPECTED_NO_CHANGES = {
+  applied: "no changes were expected but changes occurred",
+  proposed: "no changes were expected but changes were proposed",
+} as const;
 
 export interface RunOptions {
   /** Folder holding Pulumi.yaml. */
@@ -38,6 +45,10 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   /** Print the stack outputs in the closing summary (default true). */
   printOutputs?: boolean;
+  /** `up --refresh` / `preview --refresh`: refresh every resource of the state first (refresh itself always does). */
+  refresh?: boolean;
+  /** `--expect-no-changes`: any step other than "same" (a refresh's drift included) fails the run. */
+  expectNoChanges?: boolean;
 }
 
 export interface RunResult {
@@ -199,7 +210,16 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
   let outputs: Props = {};
   s.log.info(`${operation} ${s.project.name}/${opts.stack} (state: ${path.relative(process.cwd(), s.stateFile) || s.stateFile})`);
   try {
-    if (operation === "destroy") {
+    if (operation === "refresh" || (opts.refresh && operation !== "destroy")) {
+      const refreshed = await refreshResources(s, current);
+      steps.push(...refreshed.steps);
+      errors.push(...refreshed.errors);
+      // preview --refresh writes nothing, as the engine's preview never does
+      if (operation !== "preview" && refreshed.errors.length === 0) s.persist(current.values());
+    }
+    if (operation === "refresh" || errors.length > 0) {
+      // refresh is done; a failed refresh stops `up --refresh` before any change
+    } else if (operation === "destroy") {
       errors.push(...(await deleteResources(s, [...current.values()], current, steps)));
     } else {
       const preview = operation === "preview";
@@ -261,6 +281,9 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
   } finally {
     await s.server?.stop();
   }
+  if (opts.expectNoChanges && errors.length === 0 && steps.some((st) => st.op !== "same" && st.op !== "read" && !st.type.startsWith("pulumi:pulumi:"))) {
+    errors.push(operation === "preview" ? EXPECTED_NO_CHANGES.proposed : EXPECTED_NO_CHANGES.applied);
+  }
   const result: RunResult = {
     operation, ok: errors.length === 0, steps, errors, outputs, stateFile: s.stateFile, wallMs: Date.now() - started,
   };
@@ -269,14 +292,25 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
 }
 
 export function summary(r: RunResult): string {
-  const counts = new Map<string, number>();
-  for (const st of r.steps) if (!st.type.startsWith("pulumi:pulumi:")) counts.set(st.op, (counts.get(st.op) ?? 0) + 1);
+  const counted = (st: StepRecord) => !st.type.startsWith("pulumi:pulumi:");
+  const refreshed = r.steps.filter((st) => st.phase === "refresh");
+  const stepped = r.steps.filter((st) => st.phase !== "refresh" && counted(st));
   const verb = r.operation === "preview" ? "would be " : "";
   const past: Record<string, string> = {
     create: "created", update: "updated", replace: "replaced", delete: "deleted", read: "read", failed: "failed",
   };
-  const parts = [...counts].map(([op, n]) => `${n} ${op === "same" ? "unchanged" : op === "failed" ? "failed" : `${verb}${past[op]}`}`);
-  const lines = [`${r.ok ? "done" : "FAILED"}: ${parts.join(", ") || "nothing"} in ${(r.wallMs / 1000).toFixed(1)} s`];
+  const count = (list: StepRecord[], word: (op: string) => string) => {
+    const counts = new Map<string, number>();
+    for (const st of list) counts.set(st.op, (counts.get(st.op) ?? 0) + 1);
+    return [...counts].map(([op, n]) => `${n} ${word(op)}`).join(", ");
+  };
+  const refreshWord = (op: string) => ({ same: "unchanged", update: "drifted", delete: "gone", failed: "failed" })[op] ?? op;
+  const parts: string[] = [];
+  if (refreshed.length > 0 || r.operation === "refresh") parts.push(`refresh: ${count(refreshed, refreshWord) || "nothing"}`);
+  if (r.operation !== "refresh") {
+    parts.push(count(stepped, (op) => (op === "same" ? "unchanged" : op === "failed" ? "failed" : `${verb}${past[op]}`)) || "nothing");
+  }
+  const lines = [`${r.ok ? "done" : "FAILED"}: ${parts.join("; ")} in ${(r.wallMs / 1000).toFixed(1)} s`];
   for (const e of r.errors) lines.push(`  ${symbol("failed")} ${e}`);
   if (Object.keys(r.outputs).length > 0) lines.push(`outputs: ${JSON.stringify(r.outputs, null, 2)}`);
   return lines.join("\n");

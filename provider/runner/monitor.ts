@@ -9,7 +9,7 @@ import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { RunnerLog } from "./log";
 import { ProviderError, type ProviderServer } from "./provider-client";
 import { containsWireSecret, unwrapSecrets, wireSecret, type Redactor } from "./secrets";
-import { decideStep, type Props, type ResourceState, type StepKind } from "./state";
+import { changedProperties, decideStep, type Props, type ResourceState, type StepKind } from "./state";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
@@ -25,6 +25,10 @@ export interface StepRecord {
   op: StepKind | "delete" | "read" | "failed";
   ms: number;
   detail?: string;
+  /** The properties an update or replace changes, or a refresh found drifted (docs/runner.md says from where). */
+  properties?: string[];
+  /** "refresh" for the steps of a refresh (alone, or in front of `up --refresh`). */
+  phase?: "refresh";
 }
 
 export interface MonitorContext {
@@ -143,7 +147,7 @@ export class RunnerMonitor extends MockMonitor {
       });
       if (refusal) throw new Error(refusal);
       const result = await this.step(urn, type, name, parent, wire, dependencies, req);
-      this.steps.push({ urn, type, name, op: result.op, ms: Date.now() - started });
+      this.steps.push({ urn, type, name, op: result.op, ms: Date.now() - started, ...(result.properties ? { properties: result.properties } : {}) });
       callback(null, this.response(urn, result.id, result.outputs, result.secretKeys));
     } catch (e) {
       const msg = this.ctx.redactor.redact(e instanceof Error ? e.message : String(e));
@@ -156,7 +160,7 @@ export class RunnerMonitor extends MockMonitor {
 
   private async step(
     urn: string, type: string, name: string, parent: string | undefined, wire: Props, dependencies: string[], req: any,
-  ): Promise<{ op: StepKind; id: string; outputs: Props; secretKeys: Set<string> }> {
+  ): Promise<{ op: StepKind; id: string; outputs: Props; secretKeys: Set<string>; properties?: string[] }> {
     const { ctx } = this;
     const secretKeys = new Set<string>(Object.keys(wire).filter((k) => containsWireSecret(wire[k])));
     for (const k of req.getAdditionalsecretoutputsList() as string[]) secretKeys.add(k);
@@ -175,6 +179,9 @@ export class RunnerMonitor extends MockMonitor {
     const inputs = checked.inputs;
     const diff = old && old.type === type ? await server.diff(urn, old.id ?? "", old.outputs, inputs, old.inputs) : undefined;
     const op = decideStep(old, type, inputs, diff);
+    // The server passes no per-property list from a dynamic provider's diff: the names are the inputs that differ.
+    const properties = old && (op === "update" || op === "replace") ? changedProperties(old.inputs, inputs) : undefined;
+    const changing = properties?.length ? ` [${properties.join(", ")}]` : "";
     const record = (id: string | undefined, outputs: Props, initErrors?: string[]) => {
       const keys = new Set([...secretKeys, ...(req.getAdditionalsecretoutputsList() as string[])]);
       ctx.current.set(urn, {
@@ -188,15 +195,15 @@ export class RunnerMonitor extends MockMonitor {
       ctx.persist();
     };
     if (ctx.preview) {
-      ctx.log.info(`  ${symbol(op)} ${label}${op === "same" ? "" : ` (would ${op})`}`);
-      return { op, id: old?.id ?? "", outputs: op === "same" ? old!.outputs : inputs, secretKeys };
+      ctx.log.info(`  ${symbol(op)} ${label}${op === "same" ? "" : ` (would ${op})${changing}`}`);
+      return { op, id: old?.id ?? "", outputs: op === "same" ? old!.outputs : inputs, secretKeys, properties };
     }
     if (op === "same") {
       ctx.current.set(urn, { ...old!, inputs, dependencies, parent });
       ctx.persist();
       return { op, id: old!.id ?? "", outputs: old!.outputs, secretKeys };
     }
-    ctx.log.info(`  ${symbol(op)} ${label}: ${op === "create" ? "creating" : op === "update" ? "updating" : "replacing"}…`);
+    ctx.log.info(`  ${symbol(op)} ${label}: ${op === "create" ? "creating" : op === "update" ? "updating" : "replacing"}…${changing}`);
     const started = Date.now();
     let id: string;
     let outputs: Props;
@@ -229,7 +236,7 @@ export class RunnerMonitor extends MockMonitor {
     }
     record(id, outputs);
     ctx.log.info(`  ${symbol(op)} ${label}: ${op}d (${((Date.now() - started) / 1000).toFixed(1)} s)`);
-    return { op, id, outputs, secretKeys };
+    return { op, id, outputs, secretKeys, properties };
   }
 
   override async readResource(req: any, callback: (err: any, resp: any) => void): Promise<void> {

@@ -25,6 +25,7 @@ export type DiffChanges = "none" | "some" | "unknown";
 export interface DiffResult { changes: DiffChanges; replaces: string[]; deleteBeforeReplace: boolean }
 export interface CreateResult { id: string; outputs: Props }
 export interface ReadResult { id: string; outputs: Props; inputs?: Props }
+export interface RefreshResult { id: string; inputs: Props; outputs: Props; diff?: DiffResult }
 
 /** A provider error; when the provider reported a partial failure, `initFailed` holds what the engine keeps. */
 export class ProviderError extends Error {
@@ -171,6 +172,19 @@ export class ProviderServer {
       outputs: fromStruct(resp.getProperties()),
       inputs: inputsStruct ? fromStruct(inputsStruct) : undefined,
     };
+  }
+
+  /**
+   * The engine's RefreshStep (pkg/resource/deploy/step.go): Read(id, old inputs, old outputs), then the
+   * provider's Diff of the refreshed outputs against the inputs (an error there fails the refresh). Read
+   * returning no inputs keeps the old ones; id "" means the object is gone (`diff` is then undefined).
+   */
+  async refresh(urn: string, id: string, inputs: Props, outputs: Props): Promise<RefreshResult> {
+    const read = await this.read(urn, id, outputs, inputs);
+    const kept = read.inputs ?? inputs;
+    if (read.id === "") return { id: "", inputs: kept, outputs: {} };
+    const diff = await this.diff(urn, read.id, read.outputs, kept, kept);
+    return { id: read.id, inputs: kept, outputs: read.outputs, diff };
   }
 
   async delete(urn: string, id: string, properties: Props, oldInputs: Props): Promise<void> {

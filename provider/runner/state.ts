@@ -196,8 +196,7 @@ export function decideStep(
 }
 
 export function sameInputs(a: Props, b: Props): boolean {
-  const strip = (p: Props) => Object.fromEntries(Object.entries(p).filter(([k]) => k !== "__provider"));
-  return stableJson(strip(a)) === stableJson(strip(b));
+  return changedProperties(a, b).length === 0;
 }
 
 export function stableJson(v: unknown): string {
@@ -209,4 +208,11 @@ export function stableJson(v: unknown): string {
       .join(",")}}`;
   }
   return JSON.stringify(v) ?? "null";
+}
+
+/** Top-level properties whose values differ (`__provider`, the provider's code, left out): what a diff names. */
+export function changedProperties(a: Props, b: Props): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  keys.delete("__provider");
+  return [...keys].filter((k) => stableJson(a[k]) !== stableJson(b[k])).sort();
 }

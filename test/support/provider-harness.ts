@@ -134,6 +134,10 @@ export class ProviderServer {
     return { id: r.id, outputs: r.outputs, ...(r.inputs ? { inputs: r.inputs } : {}) };
   }
 
+  refresh(id: string, inputs: Props, outputs: Props): Promise<client.RefreshResult> {
+    return this.call("Read", () => this.rpc.refresh(URN, id, plain(inputs), plain(outputs)));
+  }
+
   async update(id: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<{ outputs: Props }> {
     return { outputs: await this.call("Update", () => this.rpc.update(URN, id, plain(olds), plain(news), plain(oldInputs))) };
   }
@@ -298,14 +302,13 @@ export class EngineResource {
    */
   async refresh(): Promise<EngineState | undefined> {
     if (!this.state) throw new Error("refresh: nothing recorded");
-    const { id, outputs, inputs } = await this.server.read(this.state.id, this.state.outputs, this.state.inputs);
+    const { id, inputs, outputs, diff } = await this.server.refresh(this.state.id, this.state.inputs, this.state.outputs);
     if (id === "") {
       this.state = undefined;
       return undefined;
     }
-    const kept = inputs ?? this.state.inputs;
-    this.lastRefreshDiff = await this.server.diff(id, outputs, kept, kept);
-    this.state = { id, inputs: kept, outputs };
+    this.lastRefreshDiff = diff;
+    this.state = { id, inputs, outputs };
     return this.state;
   }
 

@@ -94,7 +94,7 @@ test("update in place, delete what the program dropped, replace create-before-de
 
 test("a partial failure keeps the resource in state and the next up updates it", () => {
   const failed = runner("up", "failB");
-  expect(failed.code).toBe(1);
+  expect(failed.code).toBe(255);
   expect(failed.out).toMatch(/Note b: half-created b\.txt/);
   const b = state().resources.find((r) => r.name === "b");
   expect(b).toMatchObject({ id: "b.txt", initErrors: ["half"] });
@@ -122,7 +122,7 @@ test("a check failure stops before create and names the property", () => {
   fs.writeFileSync(path.join(dir, "journal.log"), "");
   const bad = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), "up", "--cwd", PROJECT,
     "--stack", "test", "--state", stateFile, "--config", `dir=${dir}`, "--config", "variant=badFile"], { cwd: REPO, encoding: "utf8" });
-  expect(bad.status).toBe(1);
+  expect(bad.status).toBe(255);
   expect(bad.stdout).toMatch(/Note bad: invalid inputs: file: must be a plain file name/);
   expect(journal()).not.toContain("create sub/bad.txt");
 }, 60_000);
@@ -160,3 +160,43 @@ test("the program and its provider run in main's folder with no NODE_PATH, as th
   const real = fs.realpathSync(prog);
   expect(journal()).toEqual([`program cwd=${real}`, `provider cwd=${real} NODE_PATH=unset where-probe found`]);
 }, 60_000);
+
+test("the GitOps loop: drift seen by preview --refresh, repaired by up --refresh, refresh --expect-no-changes then clean", () => {
+  const run = (...argv: string[]) => {
+    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), ...argv, "--cwd", PROJECT,
+      "--stack", "test", "--state", stateFile, "--config", `dir=${dir}`], { cwd: REPO, encoding: "utf8", env: { ...process.env, PULUMI_CONFIG_PASSPHRASE: "" } });
+    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+  expect(run("up", "--yes").code).toBe(0);
+  const b = path.join(dir, "b.txt");
+  const converged = fs.readFileSync(b, "utf8");
+  fs.writeFileSync(b, "changed by hand");
+  const stateBefore = fs.readFileSync(stateFile, "utf8");
+  clearJournal();
+
+  // as under the engine: a preview without --refresh compares the program with the state and reads no host
+  expect(run("preview", "--expect-no-changes").code).toBe(0);
+
+  const seen = run("preview", "--refresh", "--expect-no-changes");
+  expect(seen.code).toBe(255);
+  expect(seen.out).toMatch(/~ Note b: drifted \(length, text\)/);
+  expect(seen.out).toContain("no changes were expected but changes were proposed");
+  expect(fs.readFileSync(b, "utf8")).toBe("changed by hand"); // a preview changes nothing...
+  expect(fs.readFileSync(stateFile, "utf8")).toBe(stateBefore); // ...and writes no state
+  expect(journal()).toEqual([]);
+
+  const repaired = run("up", "--refresh", "--yes", "--skip-preview");
+  expect(repaired.code).toBe(0);
+  expect(journal()).toEqual(["update b.txt"]);
+  expect(fs.readFileSync(b, "utf8")).toBe(converged);
+
+  const clean = run("refresh", "--expect-no-changes", "--yes");
+  expect(clean.code).toBe(0);
+  expect(clean.out).toMatch(/done: refresh: 5 unchanged/);
+
+  fs.rmSync(path.join(dir, "c.txt"));
+  const gone = run("refresh", "--expect-no-changes");
+  expect(gone.code).toBe(255);
+  expect(gone.out).toContain("no changes were expected but changes occurred");
+  expect(JSON.parse(fs.readFileSync(stateFile, "utf8")).resources.map((r: { name: string }) => r.name)).not.toContain("c");
+}, 90_000);

@@ -151,7 +151,13 @@ describe("project, stack config and arguments", () => {
   it("parses the command line like pulumi's", () => {
     expect(parseArgs(["up", "--stack", "lab", "--config", "a=b=c"], {})).toMatchObject({ op: "up", stack: "lab", config: { a: "b=c" } });
     expect(parseArgs(["destroy"], { PULUMI_STACK: "x" }).stack).toBe("x");
-    expect(() => parseArgs(["refresh"], {})).toThrow(/usage/);
+    expect(() => parseArgs(["import"], {})).toThrow(/usage/);
+    expect(parseArgs(["refresh", "--expect-no-changes", "--yes"], {})).toMatchObject({ op: "refresh", expectNoChanges: true, refresh: false });
+    expect(parseArgs(["up", "--refresh", "--yes", "--skip-preview", "--diff"], {})).toMatchObject({ op: "up", refresh: true, expectNoChanges: false });
+    expect(parseArgs(["preview", "--refresh", "--expect-no-changes"], {})).toMatchObject({ refresh: true, expectNoChanges: true });
+    // what the CLI's command does not take is refused, not ignored
+    expect(() => parseArgs(["destroy", "--expect-no-changes"], {})).toThrow(/destroy does not take --expect-no-changes/);
+    expect(() => parseArgs(["preview", "--yes"], {})).toThrow(/preview does not take --yes/);
     expect(() => parseArgs(["up", "--config", "novalue"], {})).toThrow(/KEY=VALUE/);
   });
 
