@@ -217,11 +217,11 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
       // preview --refresh writes nothing, as the engine's preview never does
       if (operation !== "preview" && refreshed.errors.length === 0) s.persist(current.values());
     }
-    if (operation === "refresh" || errors.length > 0) {
-      // refresh is done; a failed refresh stops `up --refresh` before any change
-    } else if (operation === "destroy") {
+    // a refresh alone is done here; a failed refresh stops `up --refresh` before any change
+    const act = operation !== "refresh" && errors.length === 0;
+    if (act && operation === "destroy") {
       errors.push(...(await deleteResources(s, [...current.values()], current, steps)));
-    } else {
+    } else if (act) {
       const preview = operation === "preview";
       const monitor = new RunnerMonitor({
         project: s.project.name, stack: opts.stack, preview,
@@ -281,7 +281,7 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
   } finally {
     await s.server?.stop();
   }
-  if (opts.expectNoChanges && errors.length === 0 && steps.some((st) => st.op !== "same" && st.op !== "read" && !st.type.startsWith("pulumi:pulumi:"))) {
+  if (opts.expectNoChanges && errors.length === 0 && steps.some((st) => isResourceStep(st) && st.op !== "same" && st.op !== "read")) {
     errors.push(operation === "preview" ? EXPECTED_NO_CHANGES.proposed : EXPECTED_NO_CHANGES.applied);
   }
   const result: RunResult = {
@@ -291,10 +291,12 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
   return result;
 }
 
+/** A step of one of the program's resources (the root stack's own steps are neither counted nor a change). */
+const isResourceStep = (st: StepRecord) => !st.type.startsWith("pulumi:pulumi:");
+
 export function summary(r: RunResult): string {
-  const counted = (st: StepRecord) => !st.type.startsWith("pulumi:pulumi:");
   const refreshed = r.steps.filter((st) => st.phase === "refresh");
-  const stepped = r.steps.filter((st) => st.phase !== "refresh" && counted(st));
+  const stepped = r.steps.filter((st) => st.phase !== "refresh" && isResourceStep(st));
   const verb = r.operation === "preview" ? "would be " : "";
   const past: Record<string, string> = {
     create: "created", update: "updated", replace: "replaced", delete: "deleted", read: "read", failed: "failed",

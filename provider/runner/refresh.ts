@@ -62,7 +62,7 @@ export async function refreshResources(ctx: RefreshContext, current: Map<string,
       step("failed", msg);
     }
   }));
-  const order = new Map([...targets].map((r, i) => [r.urn, i]));
+  const order = new Map(targets.map((r, i) => [r.urn, i]));
   steps.sort((a, b) => (order.get(a.urn) ?? 0) - (order.get(b.urn) ?? 0));
   return { steps, errors };
 }

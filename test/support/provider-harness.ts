@@ -135,7 +135,7 @@ export class ProviderServer {
   }
 
   refresh(id: string, inputs: Props, outputs: Props): Promise<client.RefreshResult> {
-    return this.call("Read", () => this.rpc.refresh(URN, id, plain(inputs), plain(outputs)));
+    return this.call("Read, Diff (refresh)", () => this.rpc.refresh(URN, id, plain(inputs), plain(outputs)));
   }
 
   async update(id: string, olds: Props, news: Props, oldInputs: Props = {}): Promise<{ outputs: Props }> {
