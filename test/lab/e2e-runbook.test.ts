@@ -28,19 +28,22 @@ let imageMd5: string;
 interface RunResult {
   ok: boolean;
   errors: string[];
-  steps: { name: string; type: string; op: string }[];
+  steps: { name: string; type: string; op: string; phase?: "refresh"; properties?: string[] }[];
   outputs: Record<string, unknown>;
+  /** The runner's exit code and what it printed (not part of its JSON result). */
+  code: number;
+  printed: string;
 }
 
-function runner(op: "up" | "destroy", test01Host?: string): RunResult {
+function runner(op: "up" | "destroy" | "preview" | "refresh", test01Host?: string, ...flags: string[]): RunResult {
   const json = path.join(work, `result-${outputs.length}.json`);
   const args = ["--require", "tsx/cjs", path.join(REPO, "provider/runner/cli.ts"), op, "--cwd", path.join(REPO, "examples", "runbook"), "--stack", "lab",
-    "--state", stateFile, "--json", json];
+    "--state", stateFile, "--json", json, ...flags];
   if (test01Host) args.push("--config", `test01Host=${test01Host}`);
   const r = spawnSync(process.execPath, args, { cwd: REPO, encoding: "utf8", env: { ...process.env }, timeout: 600_000 });
   outputs.push(`${r.stdout}\n${r.stderr}`);
   if (!fs.existsSync(json)) throw new Error(`the runner gave no result (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
-  const result = JSON.parse(fs.readFileSync(json, "utf8")) as RunResult;
+  const result = { ...JSON.parse(fs.readFileSync(json, "utf8")), code: r.status ?? -1, printed: `${r.stdout}${r.stderr}` } as RunResult;
   outputs.push(fs.readFileSync(json, "utf8"));
   if (fs.existsSync(stateFile)) outputs.push(fs.readFileSync(stateFile, "utf8"));
   return result;
@@ -175,6 +178,34 @@ test("changing the desired host migrates test01 to node2, measured from observer
   expect(m.packetsSent).toBeGreaterThan(0);
   expect((await ssh.observer.sh("ping -c 3 -i 0.2 -W 1 \"$1\"", [`${inv.network.segments[0]!.subnet.replace(/\.0$/, "")}.${inv.network.guestOctets.first}`])).code).toBe(0);
 }, 300_000);
+
+test("the GitOps loop on the hosts: a clean refresh, a file changed by hand seen by preview --refresh, repaired by up --refresh", async () => {
+  // right after a converge, reading every resource back finds nothing: no output depends on what a later
+  // resource (placement) did
+  const clean = runner("refresh", "node2", "--expect-no-changes", "--yes");
+  expect(clean.errors).toEqual([]);
+  expect(clean.steps.filter((s) => s.op !== "same" && s.phase === "refresh")).toEqual([]);
+  expect(clean.code).toBe(0);
+
+  const converged = await sh("node2", "cat /etc/xen/test01");
+  await sh("node2", "echo 'memory = 999' >> /etc/xen/test01");
+  const seen = runner("preview", "node2", "--refresh", "--expect-no-changes");
+  expect(seen.code).toBe(255);
+  expect(seen.printed).toContain("no changes were expected but changes were proposed");
+  const drifted = seen.steps.filter((s) => s.phase === "refresh" && s.op !== "same");
+  expect(drifted.map((s) => s.name)).toEqual(["runbook-test01-node2-config"]);
+  expect(drifted[0]!.properties).toContain("content");
+  expect(await sh("node2", "tail -n 1 /etc/xen/test01")).toBe("memory = 999"); // a preview writes nothing
+
+  const repaired = runner("up", "node2", "--refresh", "--yes", "--skip-preview");
+  expect(repaired.errors).toEqual([]);
+  expect(repaired.code).toBe(0);
+  expect(repaired.steps.filter((s) => s.phase !== "refresh" && s.op === "update").map((s) => s.name)).toEqual(["runbook-test01-node2-config"]);
+  expect(await sh("node2", "cat /etc/xen/test01")).toBe(converged);
+  expect(await running("node2")).toBe(true); // the file changed, the running domain was left alone
+
+  expect(runner("refresh", "node2", "--expect-no-changes", "--yes").code).toBe(0);
+}, 600_000);
 
 test("destroy removes everything but the running domain and what it runs from; once it stops, the rest goes", async () => {
   const exportsBefore = await sh("nfs", "grep -c '^/data' /etc/exports || true");

@@ -30,14 +30,15 @@ async function converge(i: XenDomainConfigInputs, ctx: ProviderContext, id: stri
   }
   const adopted = prior ? prior.adopted : r.facts.file !== null;
   const previousContent = prior ? prior.previousContent : r.facts.file;
-  // observe the result: the file as now on the host, the link, the running domain
+  // observe the result: the file as now on the host, the link, how the running domain differs from it.
+  // Whether the domain runs here is not an output: placement (LiveMigration) changes it after this
+  // resource, so a read-back would show drift on every refresh although the file did not change.
   const after = planDomainConfig(i.connection.host, i, await domainConfigFacts(h, i));
   return {
     configPath: after.path,
     content: after.content,
     model: after.found,
     autostartLinked: after.autostart === null && i.autostart,
-    running: r.facts.running !== null,
     runningDiffers: after.runningDiffers,
     drift: after.drift,
     backupPath: r.backupPath,
@@ -82,7 +83,6 @@ export const impl = defineResource<XenDomainConfigInputs, XenDomainConfigOutputs
         content: f.file,
         model: plan.found,
         autostartLinked: f.autostart.kind === "link" && f.autostart.target === plan.path,
-        running: f.running !== null,
         runningDiffers: plan.runningDiffers,
         drift: plan.drift,
       },

@@ -12,7 +12,7 @@ export type XenDomainConfigArgs = ArgsOf<typeof xenDomainConfigInputsSchema>;
 const OUTPUTS = [
   "connection", "name", "flavour", "path", "memory", "maxmem", "vcpus", "uuid", "boot", "disks", "vifs", "vfbs",
   "onPoweroff", "onReboot", "onCrash", "extraKeys", "autostart", "requireSharedStorage", "timeoutSeconds",
-  "configPath", "content", "model", "autostartLinked", "running", "runningDiffers", "drift", "backupPath", "adopted",
+  "configPath", "content", "model", "autostartLinked", "runningDiffers", "drift", "backupPath", "adopted",
   "previousContent", "warnings",
 ] as const;
 
@@ -27,7 +27,6 @@ export class XenDomainConfig extends XenHaResource {
   declare readonly content: pulumi.Output<string>;
   declare readonly model: pulumi.Output<DomainConfigModel | null>;
   declare readonly autostartLinked: pulumi.Output<boolean>;
-  declare readonly running: pulumi.Output<boolean>;
   declare readonly runningDiffers: pulumi.Output<string[]>;
   declare readonly drift: pulumi.Output<string[]>;
   declare readonly backupPath: pulumi.Output<string | null>;

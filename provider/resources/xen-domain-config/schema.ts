@@ -203,8 +203,6 @@ export interface XenDomainConfigObserved {
   model: DomainConfigModel | null;
   /** Whether the /etc/xen/auto link exists and points at the file. */
   autostartLinked: boolean;
-  /** Whether the domain is running on this host now. */
-  running: boolean;
   /** Differences between the running domain and the file (from `xm list -l` / `xl list -l`); the domain is never restarted. */
   runningDiffers: string[];
   /** Differences between the inputs and the file on the host, in words; empty when converged. */
