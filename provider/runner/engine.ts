@@ -264,7 +264,7 @@ async function runLocked(operation: Operation, opts: RunOptions, s: Session, sta
       steps.push(...monitor.steps);
       errors.unshift(...monitor.errors);
       outputs = redactedOutputs(monitor.stackOutputs);
-      const stale = [...current.values()].filter((r) => !monitor.registered.has(r.urn));
+      const stale = [...current.values()].filter((r) => !monitor.registered.has(r.urn) && !monitor.isClaimed(r.urn));
       if (preview) {
         for (const urn of deletionOrder(stale)) {
           const r = stale.find((x) => x.urn === urn)!;

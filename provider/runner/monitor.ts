@@ -10,6 +10,8 @@ import type { RunnerLog } from "./log";
 import { ProviderError, type ProviderServer } from "./provider-client";
 import { containsWireSecret, unwrapSecrets, wireSecret, type Redactor } from "./secrets";
 import { changedProperties, decideStep, type Props, type ResourceState, type StepKind } from "./state";
+import { makeUrn, urnName } from "./urn";
+import { aliasUrns, type AliasGoal, type AliasSpec } from "./aliases";
 
 /* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
 const resproto = require("@pulumi/pulumi/proto/resource_pb");
@@ -47,38 +49,18 @@ export interface MonitorContext {
 
 export const DYNAMIC_TYPE_PREFIX = "pulumi-nodejs:dynamic";
 
-/** The root stack resource's type: never part of a child's qualified type. */
-export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
-
-/**
- * A URN as the engine makes it (sdk/go/common/resource/urn/urn.go, New, at v3.270.0): the parent's whole
- * qualified type, then `$`, then the type, except under the root stack, whose type is never a prefix.
- */
-export function makeUrn(stack: string, project: string, parent: string | undefined, type: string, name: string): string {
-  let qualified = type;
-  if (parent) {
-    const parentQualified = parent.split("::")[2]!;
-    if (parentQualified !== ROOT_STACK_TYPE) qualified = `${parentQualified}$${type}`;
-  }
-  return `urn:pulumi:${stack}::${project}::${qualified}::${name}`;
-}
-
 /**
  * What the engine does with a resource option, where the runner does not do the same: it refuses instead of
  * doing something else (an ignored alias once made a renamed mount be created anew and the old one deleted).
  * `null` when the runner follows the engine for this request.
  */
 export function unsupportedOption(req: {
-  aliases: number; importId: string; replaceOnChanges: string[]; ignoreChanges: string[]; deleteBeforeReplaceDefined: boolean; deleteBeforeReplace: boolean;
+  importId: string; replaceOnChanges: string[]; ignoreChanges: string[]; deleteBeforeReplaceDefined: boolean; deleteBeforeReplace: boolean;
 }): string | null {
   if (req.importId) {
     // the engine's ImportStep sends Read with no inputs: the dynamic-provider server has no __provider
     return "the `import` option does not work for dynamic providers: the engine reads the resource with no inputs, so the provider " +
       "code is missing (pulumi/pulumi#3550). Use the resource class's get(name, id, args) to adopt an existing host object";
-  }
-  if (req.aliases > 0) {
-    return "the offline runner does not support `aliases` (the engine would treat the renamed resource as the same one; the runner " +
-      "would create it anew and delete the old one). Use the pulumi CLI for a rename, or keep the old name";
   }
   if (req.replaceOnChanges.length > 0) return "the offline runner does not support `replaceOnChanges`; use the pulumi CLI";
   const nested = req.ignoreChanges.filter((p) => /[.[\]*"]/.test(p));
@@ -102,6 +84,10 @@ export class RunnerMonitor extends MockMonitor {
   /** Resources replaced create-before-delete: their old copies are deleted after the program. */
   readonly replaced: ResourceState[] = [];
   stackOutputs: Props = {};
+  /** Resources found under an alias: new URN → the old URN they were found under (the engine's sg.aliases). */
+  private readonly foundUnder = new Map<string, string>();
+  /** The other way round: an old URN → the resource that claimed it (sg.aliased). */
+  private readonly claimedBy = new Map<string, string>();
 
   constructor(private readonly ctx: MonitorContext) {
     super({
@@ -125,8 +111,9 @@ export class RunnerMonitor extends MockMonitor {
       this.registered.add(urn);
       const wire: Props = req.getObject()?.toJavaScript() ?? {};
       const dependencies: string[] = [...new Set<string>(req.getDependenciesList())];
+      const prior = this.findPrior(urn, { stack: this.ctx.stack, project: this.ctx.project, type, name, parent, aliases: aliasSpecs(req) });
       if (!req.getCustom()) {
-        const prior = this.ctx.prior.get(urn);
+        this.takeOver(urn);
         this.ctx.current.set(urn, {
           urn, type, name, custom: false, parent, inputs: {}, outputs: prior?.outputs ?? {}, dependencies,
           secretKeys: prior?.secretKeys,
@@ -138,7 +125,6 @@ export class RunnerMonitor extends MockMonitor {
         throw new Error(`${type} is not a dynamic resource: the runner only runs dynamic providers`);
       }
       const refusal = unsupportedOption({
-        aliases: (req.getAliasesList()?.length ?? 0) + (req.getAliasurnsList()?.length ?? 0),
         importId: req.getImportid() ?? "",
         replaceOnChanges: req.getReplaceonchangesList() ?? [],
         ignoreChanges: req.getIgnorechangesList() ?? [],
@@ -146,7 +132,7 @@ export class RunnerMonitor extends MockMonitor {
         deleteBeforeReplace: req.getDeletebeforereplace() === true,
       });
       if (refusal) throw new Error(refusal);
-      const result = await this.step(urn, type, name, parent, wire, dependencies, req);
+      const result = await this.step(urn, type, name, parent, wire, dependencies, req, prior);
       this.steps.push({ urn, type, name, op: result.op, ms: Date.now() - started, ...(result.properties ? { properties: result.properties } : {}) });
       callback(null, this.response(urn, result.id, result.outputs, result.secretKeys));
     } catch (e) {
@@ -158,15 +144,58 @@ export class RunnerMonitor extends MockMonitor {
     }
   }
 
+  /**
+   * The prior state of a registration: under its URN, else under the first of its aliases that the prior
+   * state holds (generateSteps: "Check the URN first, then aliases"). The old entry is claimed (never
+   * deleted as stale) and stays as it is until the resource's step records its new state (takeOver).
+   */
+  private findPrior(urn: string, goal: AliasGoal): ResourceState | undefined {
+    const { prior } = this.ctx;
+    const earlier = this.claimedBy.get(urn);
+    if (earlier) throw new Error(`${urn} is registered, but ${earlier} already claimed it as an alias (duplicate resource alias)`);
+    if (prior.has(urn)) return prior.get(urn);
+    const via = aliasUrns(goal, this.foundUnder).find((u) => prior.has(u));
+    if (!via) return undefined;
+    if (this.registered.has(via)) throw new Error(`its alias ${via} is a resource registered in this run (duplicate resource alias)`);
+    const other = this.claimedBy.get(via);
+    if (other) throw new Error(`its alias ${via} was already claimed by ${other} (duplicate resource alias)`);
+    this.claimedBy.set(via, urn);
+    this.foundUnder.set(urn, via);
+    this.ctx.log.info(`  = ${shortType(goal.type)} ${goal.name}: the resource ${urnName(via)} under a new name (alias ${via})`);
+    return prior.get(via);
+  }
+
+  /** Whether an old URN was claimed by a resource registered under a new one: it is not stale. */
+  isClaimed(oldUrn: string): boolean {
+    return this.claimedBy.has(oldUrn);
+  }
+
+  /**
+   * A resource found under an alias takes the old entry's place when its new state is recorded: the old URN
+   * leaves the state and every parent or dependency reference to it follows, as the engine's snapshot does.
+   * Until then (a failed Check, a failed create) the state keeps the old entry as it was.
+   */
+  private takeOver(urn: string): void {
+    const via = this.foundUnder.get(urn);
+    const { current } = this.ctx;
+    if (!via || !current.has(via)) return;
+    current.delete(via);
+    for (const [k, r] of current) {
+      if (r.parent === via || r.dependencies.includes(via)) {
+        current.set(k, { ...r, parent: r.parent === via ? urn : r.parent, dependencies: r.dependencies.map((d) => (d === via ? urn : d)) });
+      }
+    }
+  }
+
   private async step(
     urn: string, type: string, name: string, parent: string | undefined, wire: Props, dependencies: string[], req: any,
+    old: ResourceState | undefined,
   ): Promise<{ op: StepKind; id: string; outputs: Props; secretKeys: Set<string>; properties?: string[] }> {
     const { ctx } = this;
     const secretKeys = new Set<string>(Object.keys(wire).filter((k) => containsWireSecret(wire[k])));
     for (const k of req.getAdditionalsecretoutputsList() as string[]) secretKeys.add(k);
     for (const k of secretKeys) ctx.redactor.add(unwrapSecrets(wire[k]));
     const news = unwrapSecrets(wire) as Props;
-    const old = ctx.prior.get(urn);
     for (const k of req.getIgnorechangesList() as string[]) {
       if (old && k in old.inputs) news[k] = old.inputs[k];
     }
@@ -177,12 +206,13 @@ export class RunnerMonitor extends MockMonitor {
       throw new Error(`invalid inputs: ${checked.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
     }
     const inputs = checked.inputs;
-    const diff = old && old.type === type ? await server.diff(urn, old.id ?? "", old.outputs, inputs, old.inputs) : undefined;
-    const op = decideStep(old, type, inputs, diff);
+    const diff = old ? await server.diff(urn, old.id ?? "", old.outputs, inputs, old.inputs) : undefined;
+    const op = decideStep(old, inputs, diff);
     // The server passes no per-property list from a dynamic provider's diff: the names are the inputs that differ.
     const properties = old && (op === "update" || op === "replace") ? changedProperties(old.inputs, inputs) : undefined;
     const changing = properties?.length ? ` [${properties.join(", ")}]` : "";
     const record = (id: string | undefined, outputs: Props, initErrors?: string[]) => {
+      this.takeOver(urn);
       const keys = new Set([...secretKeys, ...(req.getAdditionalsecretoutputsList() as string[])]);
       ctx.current.set(urn, {
         urn, type, name, custom: true, parent, id, inputs, outputs, dependencies,
@@ -199,7 +229,8 @@ export class RunnerMonitor extends MockMonitor {
       return { op, id: old?.id ?? "", outputs: op === "same" ? old!.outputs : inputs, secretKeys, properties };
     }
     if (op === "same") {
-      ctx.current.set(urn, { ...old!, inputs, dependencies, parent });
+      this.takeOver(urn);
+      ctx.current.set(urn, { ...old!, urn, type, name, inputs, dependencies, parent });
       ctx.persist();
       return { op, id: old!.id ?? "", outputs: old!.outputs, secretKeys };
     }
@@ -217,6 +248,7 @@ export class RunnerMonitor extends MockMonitor {
           if (diff?.deleteBeforeReplace || req.getDeletebeforereplace()) {
             await ctx.log.progress(`deleting ${label} before replacing it`, () =>
               server.delete(urn, old!.id ?? "", old!.outputs, old!.inputs));
+            this.takeOver(urn);
             ctx.current.delete(urn);
             ctx.persist();
           } else {
@@ -295,4 +327,18 @@ export class RunnerMonitor extends MockMonitor {
 
 export function symbol(op: StepRecord["op"]): string {
   return { create: "+", update: "~", replace: "+-", same: " ", delete: "-", read: ">", failed: "!" }[op];
+}
+
+/** The aliases of a registration, from either field the SDK may fill (structured specs, or URNs only). */
+function aliasSpecs(req: any): AliasSpec[] {
+  const out: AliasSpec[] = (req.getAliasurnsList() as string[] ?? []).map((urn) => ({ urn }));
+  for (const a of req.getAliasesList() ?? []) {
+    if (!a.hasSpec()) {
+      out.push({ urn: a.getUrn() });
+      continue;
+    }
+    const sp = a.getSpec();
+    out.push({ name: sp.getName(), type: sp.getType(), stack: sp.getStack(), project: sp.getProject(), parentUrn: sp.getParenturn(), noParent: sp.getNoparent() });
+  }
+  return out;
 }

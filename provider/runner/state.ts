@@ -178,15 +178,15 @@ export type StepKind = "create" | "same" | "update" | "replace";
 /**
  * The engine's decision for a registered custom resource, from the prior state and the provider's diff.
  * A diff of "unknown" falls back to comparing inputs without `__provider` (which changes with every code edit).
+ * A type is never compared: a prior entry is found under the same URN (which holds the type) or under an
+ * alias, which may name another type, and then the engine too goes by the provider's diff alone.
  */
 export function decideStep(
-  old: Pick<ResourceState, "type" | "inputs" | "initErrors"> | undefined,
-  type: string,
+  old: Pick<ResourceState, "inputs" | "initErrors"> | undefined,
   checkedInputs: Props,
   diff: { changes: "none" | "some" | "unknown"; replaces: string[] } | undefined,
 ): StepKind {
   if (!old) return "create";
-  if (old.type !== type) return "replace";
   if (!diff) throw new Error("decideStep needs the provider's diff for an existing resource");
   if (diff.replaces.length > 0) return "replace";
   if (old.initErrors && old.initErrors.length > 0) return "update";

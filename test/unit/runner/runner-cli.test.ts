@@ -65,6 +65,52 @@ test("up creates in dependency order, a second up does nothing, destroy deletes 
   expect(fs.readdirSync(dir).filter((f) => f.endsWith(".txt"))).toEqual([]);
 }, 60_000);
 
+test("a rename with aliases changes nothing: the resource, and a component with the children named after it", () => {
+  expect(runner("up").code).toBe(0);
+  const files = () => Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith(".txt")).map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+  const before = files();
+  expect(Object.keys(before)).toHaveLength(5);
+  const firstUrn = (JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { urn: string; name: string }[] }).resources.find((r) => r.name === "pair-first")!.urn;
+  clearJournal();
+
+  const preview = runner("preview", "renamed");
+  expect(preview.code).toBe(0);
+  expect(preview.out).not.toMatch(/would (create|delete|replace|update)/);
+  const renamed = runner("up", "renamed");
+  expect(renamed.code).toBe(0);
+  expect(renamed.out).toMatch(/= Note c-renamed: the resource c under a new name/);
+  expect(journal()).toEqual([]); // nothing created, nothing deleted
+  expect(files()).toEqual(before);
+
+  const s = JSON.parse(fs.readFileSync(stateFile, "utf8")) as { resources: { urn: string; name: string; parent?: string; dependencies: string[] }[] };
+  const byName = new Map(s.resources.map((r) => [r.name, r]));
+  expect([...byName.keys()].sort()).toEqual(["a", "b", "c-renamed", "couple", "couple-first", "couple-second", "runner-fixture-test"]);
+  const couple = byName.get("couple")!;
+  expect(couple.dependencies).toEqual([byName.get("c-renamed")!.urn]); // references follow the rename
+  expect(byName.get("couple-first")!.parent).toBe(couple.urn);
+  expect(byName.get("couple-first")!.urn).toBe(firstUrn.replace(/::pair-first$/, "::couple-first"));
+
+  expect(runner("up", "renamed").code).toBe(0); // the aliases now match nothing: a plain no-op
+  expect(journal()).toEqual([]);
+  expect(runner("destroy", "renamed").code).toBe(0);
+  expect(journal()).toHaveLength(5);
+  expect(files()).toEqual({});
+}, 90_000);
+
+test("a renamed resource whose check fails keeps its old entry in the state, and nothing is deleted", () => {
+  expect(runner("up").code).toBe(0);
+  const urns = () => state().resources.map((r) => r.name).sort();
+  const before = urns();
+  clearJournal();
+  const broken = runner("up", "renameBroken");
+  expect(broken.code).toBe(255);
+  expect(broken.out).toContain("file: must be a plain file name");
+  expect(journal()).toEqual([]);
+  expect(urns()).toEqual(before); // still "c", under its old URN: the next run with the fix finds it again
+  expect(runner("up", "renamed").code).toBe(0);
+  expect(journal()).toEqual([]);
+}, 90_000);
+
 test("update in place, delete what the program dropped, replace create-before-delete", () => {
   expect(runner("up").code).toBe(0);
   clearJournal();

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { parseArgs } from "../../../provider/runner/cli";
 import { lockState } from "../../../provider/runner/engine";
 import { loadProject, loadStackConfig, stateFileFor } from "../../../provider/runner/config";
-import { makeUrn, unsupportedOption } from "../../../provider/runner/monitor";
+import { unsupportedOption } from "../../../provider/runner/monitor";
+import { makeUrn } from "../../../provider/runner/urn";
 import { Redactor, SecretBox, unwrapSecrets, wireSecret, containsWireSecret } from "../../../provider/runner/secrets";
 import { decideStep, deletionOrder, dependenciesOf, sameInputs, sealState, unsealState, withEngineUrns, type StateFile } from "../../../provider/runner/state";
 
@@ -45,21 +46,21 @@ describe("dependenciesOf", () => {
 
 describe("decideStep", () => {
   const old = { type: "T", inputs: { x: 1, __provider: "old code" } };
-  it("creates what the state lacks and replaces on a type change", () => {
-    expect(decideStep(undefined, "T", {}, undefined)).toBe("create");
-    expect(decideStep(old, "U", {}, undefined)).toBe("replace");
+  it("creates what the state lacks, and needs the provider's diff for what it has", () => {
+    expect(decideStep(undefined, {}, undefined)).toBe("create");
+    expect(() => decideStep(old, {}, undefined)).toThrow(/needs the provider's diff/);
   });
   it("follows the provider's diff", () => {
-    expect(decideStep(old, "T", { x: 2 }, { changes: "some", replaces: [] })).toBe("update");
-    expect(decideStep(old, "T", { x: 2 }, { changes: "some", replaces: ["x"] })).toBe("replace");
-    expect(decideStep(old, "T", { x: 2 }, { changes: "none", replaces: [] })).toBe("same");
+    expect(decideStep(old, { x: 2 }, { changes: "some", replaces: [] })).toBe("update");
+    expect(decideStep(old, { x: 2 }, { changes: "some", replaces: ["x"] })).toBe("replace");
+    expect(decideStep(old, { x: 2 }, { changes: "none", replaces: [] })).toBe("same");
   });
   it("on an unknown diff compares inputs without __provider, which changes with every code edit", () => {
-    expect(decideStep(old, "T", { x: 1, __provider: "new code" }, { changes: "unknown", replaces: [] })).toBe("same");
-    expect(decideStep(old, "T", { x: 3, __provider: "old code" }, { changes: "unknown", replaces: [] })).toBe("update");
+    expect(decideStep(old, { x: 1, __provider: "new code" }, { changes: "unknown", replaces: [] })).toBe("same");
+    expect(decideStep(old, { x: 3, __provider: "old code" }, { changes: "unknown", replaces: [] })).toBe("update");
   });
   it("updates a resource left by a partial failure even when the diff is empty", () => {
-    expect(decideStep({ ...old, initErrors: ["half"] }, "T", { x: 1 }, { changes: "none", replaces: [] })).toBe("update");
+    expect(decideStep({ ...old, initErrors: ["half"] }, { x: 1 }, { changes: "none", replaces: [] })).toBe("update");
   });
   it("compares inputs independently of key order", () => {
     expect(sameInputs({ a: 1, b: { c: 2, d: 3 } }, { b: { d: 3, c: 2 }, a: 1 })).toBe(true);
@@ -191,12 +192,11 @@ describe("project, stack config and arguments", () => {
   });
 
   it("refuses the options it does not follow, instead of doing something else", () => {
-    const none = { aliases: 0, importId: "", replaceOnChanges: [], ignoreChanges: [], deleteBeforeReplaceDefined: false, deleteBeforeReplace: false };
+    const none = { importId: "", replaceOnChanges: [], ignoreChanges: [], deleteBeforeReplaceDefined: false, deleteBeforeReplace: false };
     expect(unsupportedOption(none)).toBeNull();
     expect(unsupportedOption({ ...none, ignoreChanges: ["options"] })).toBeNull();
     expect(unsupportedOption({ ...none, deleteBeforeReplaceDefined: true, deleteBeforeReplace: true })).toBeNull();
     expect(unsupportedOption({ ...none, importId: "x" })).toMatch(/import.*does not work for dynamic providers.*3550.*get\(/);
-    expect(unsupportedOption({ ...none, aliases: 1 })).toMatch(/does not support `aliases`/);
     expect(unsupportedOption({ ...none, replaceOnChanges: ["a"] })).toMatch(/replaceOnChanges/);
     expect(unsupportedOption({ ...none, ignoreChanges: ["connection.host"] })).toMatch(/property paths \(connection.host\)/);
     expect(unsupportedOption({ ...none, deleteBeforeReplaceDefined: true })).toMatch(/deleteBeforeReplace: false/);
