@@ -2,7 +2,8 @@
  * Absolute paths on a host, as every resource takes them. What a path may contain depends on the file it ends up
  * in (an exports line, a domain's disk spec, an authorized_keys command), so each resource passes its own
  * character set; the shape rules are the same everywhere: absolute, normalised (a path that can be written two
- * ways would defeat "is it already there?"), never `/` itself, no white space or control characters.
+ * ways would defeat "is it already there?"), never `/` itself, no white space or control characters, within
+ * Linux's length limits.
  */
 import { z } from "zod";
 
@@ -34,5 +35,9 @@ export function absolutePath(what: string, chars: PathCharacters = SHELL_SAFE_PA
       if (p.endsWith("/")) return fail(`must not end with "/": ${JSON.stringify(p)}`);
       if (p.includes("//")) return fail(`must not contain "//": ${JSON.stringify(p)}`);
       if (p.split("/").some((s) => s === "." || s === "..")) return fail(`must not contain "." or ".." parts: ${p}`);
+      // Linux's limits (PATH_MAX, NAME_MAX): a longer path or part fails on the host with ENAMETOOLONG
+      if (Buffer.byteLength(p) >= 4096) return fail(`is ${Buffer.byteLength(p)} bytes long: Linux allows at most 4095`);
+      const long = p.split("/").find((s) => Buffer.byteLength(s) > 255);
+      if (long) return fail(`has a part of ${Buffer.byteLength(long)} bytes (${long.slice(0, 16)}…): Linux allows at most 255`);
     });
 }

@@ -3,6 +3,7 @@
  * reference tables in docs/resources/live-migration.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { absolutePath } from "../../core/absolute-path";
 import { connectionSchema } from "../../ssh/connection";
 import { seconds } from "../../core/seconds";
 import { domainName as domainNameField } from "../../core/fields/domain-name";
@@ -65,9 +66,7 @@ export const migrationOptionsSchema = z
         "xl only: the ssh command xl runs on the source to reach the target, as a list of words (e.g. " +
           '`["ssh", "-p", "2222"]`). It is passed to `xl migrate -s` quoted word by word. Default: xl\'s own (`ssh`).',
       ),
-    sshConfigFile: z
-      .string({ error: "must be a path" })
-      .startsWith("/", "must be an absolute path on the source host")
+    sshConfigFile: absolutePath("ssh_config file on the source host")
       .optional()
       .describe("xl only: an ssh_config file on the source host, added to the ssh command as `-F FILE`."),
     timeoutSeconds: seconds(1, 86400, 600).describe(
@@ -127,9 +126,7 @@ export const liveMigrationInputsSchema = z
       .describe(
         "`xm` (xend), `xl`, or `detect`: xm where xend answers, else xl. All hosts must use the same toolstack.",
       ),
-    configPath: z
-      .string({ error: "must be a path" })
-      .startsWith("/", "must be an absolute path")
+    configPath: absolutePath("domain's config file on every host")
       .optional()
       .describe(
         "The domain's config file on every host. Default: `/etc/xen/DOMAIN`, else `/etc/xen/DOMAIN.cfg`. Preflight " +

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { seconds } from "../../core/seconds";
 import { absolutePath } from "../../core/absolute-path";
+import { nonAsciiProblem, pythonIdentifierProblem } from "../../core/fields/python";
 import { connectionSchema } from "../../ssh/connection";
 import { domainName, DOMAIN_NAME_RE } from "../../core/fields/domain-name";
 import { interfaceName } from "../../core/fields/network";
@@ -30,10 +31,15 @@ const plainString = (what: string) =>
   z
     .string({ error: `must be ${what}` })
     // eslint-disable-next-line no-control-regex
-    .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters (newline, tab, …)");
+    .refine((s) => !/[\x00-\x1f\x7f]/.test(s), "must not contain control characters (newline, tab, …)")
+    .superRefine((s, ctx) => {
+      const why = nonAsciiProblem(s);
+      if (why) ctx.addIssue({ code: "custom", message: why });
+    });
 
 // a disk spec is comma-separated key=value inside a quoted string: those characters would change its meaning
-const DISK_SPEC_PATH = { allowed: /[^,="'\\]/, rule: "must not contain , = quotes or backslashes (they split a disk spec)" };
+// and ASCII only: xm create reads the file as Python 2 source
+const DISK_SPEC_PATH = { allowed: /(?![,="'\\])[\x21-\x7e]/, rule: "must be printable ASCII without , = quotes or backslashes (they split a disk spec)" };
 
 const lifecycleAction = z
   .enum(["destroy", "restart", "preserve", "rename-restart", "coredump-destroy", "coredump-restart"], {
@@ -121,9 +127,7 @@ export const xenDomainConfigInputsSchema = z
       .enum(["xm", "xl"], { error: "must be xm or xl" })
       .default("xm")
       .describe("File syntax: `xm` (Python, read by `xm create`) or `xl` (xl.cfg(5), read by `xl create`). Default xm."),
-    path: z
-      .string({ error: "must be a path" })
-      .startsWith("/", "must be an absolute path")
+    path: absolutePath("domain's config file")
       .optional()
       .describe("Where the file goes. Default `/etc/xen/NAME` (where `xm create NAME` finds it). Changing it replaces the resource."),
     memory: z.number({ error: "must be MiB" }).int("must be whole MiB").min(16, "must be at least 16 MiB").describe("Memory at start, in MiB."),
@@ -161,13 +165,16 @@ export const xenDomainConfigInputsSchema = z
     onCrash: lifecycleAction.default("restart").describe("What to do when the guest crashes (`on_crash`). Default restart (xm's default; xl's is destroy)."),
     extraKeys: z
       .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be a config key (letters, digits, _)"),
+        z.string(),
         extraValue,
       )
       .default({})
       .superRefine((r, ctx) => {
         for (const k of Object.keys(r)) {
-          if (TYPED_CONFIG_KEYS.includes(k)) ctx.addIssue({ code: "custom", path: [k], message: `is a typed input: use it instead of extraKeys.${k}` });
+          // each key becomes `k = ...` in the file, which xm create runs as Python 2
+          const why = pythonIdentifierProblem(k);
+          if (why) ctx.addIssue({ code: "custom", path: [k], message: why });
+          else if (TYPED_CONFIG_KEYS.includes(k)) ctx.addIssue({ code: "custom", path: [k], message: `is a typed input: use it instead of extraKeys.${k}` });
         }
       })
       .describe("Other config keys, written as they are, e.g. `{ builder: 'hvm', type: 'pv', cpus: '0-3' }`."),

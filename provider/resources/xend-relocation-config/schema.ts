@@ -3,6 +3,8 @@
  * reference tables in docs/resources/xend-relocation-config.md (generated from the `.describe()` texts).
  */
 import { z } from "zod";
+import { absolutePath } from "../../core/absolute-path";
+import { python2RegexProblem } from "../../core/fields/python";
 import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
 import { exactHostPattern, type RelocationSettings } from "../../formats/sxp-xend-relocation";
@@ -30,7 +32,8 @@ export function hostsAllowRegexProblem(p: string): string | null {
   } catch (e) {
     return `is not a valid regular expression: ${(e as Error).message}`;
   }
-  return null;
+  // xend compiles it with Python 2's re, which reads some of what JavaScript accepts differently, or not at all
+  return python2RegexProblem(p);
 }
 
 export const hostsAllowItemSchema = z
@@ -119,9 +122,7 @@ export const xendRelocationInputsSchema = z
           "whoever connects the power to start domains here: only on an isolated network. A warning is logged.",
       ),
     ssl: sslSchema.optional(),
-    configPath: z
-      .string({ error: "must be a path" })
-      .startsWith("/", "must be an absolute path")
+    configPath: absolutePath("xend configuration file")
       .default("/etc/xen/xend-config.sxp")
       .describe("xend's configuration file. Default /etc/xen/xend-config.sxp. Changing it replaces the resource."),
     timeoutSeconds: seconds(5, 3600, 120)

@@ -35,7 +35,7 @@ describe("the resources' own character sets", () => {
   it("a domain's disk path may hold what a disk spec can carry, not , = quotes or backslashes", () => {
     expect(why(xenDomainConfigInputsSchema, { ...base, disks: [{ path: "/data/vm+1:a@b.img", vdev: "xvda" }] })).toBeNull();
     expect(why(xenDomainConfigInputsSchema, { ...base, disks: [{ path: "/data/a,b.img", vdev: "xvda" }] }))
-      .toBe("disks.0.path: contains ,: must not contain , = quotes or backslashes (they split a disk spec)");
+      .toBe("disks.0.path: contains ,: must be printable ASCII without , = quotes or backslashes (they split a disk spec)");
     expect(why(xenDomainConfigInputsSchema, { ...base, disks: [{ path: "/data//a.img", vdev: "xvda" }] }))
       .toBe('disks.0.path: must not contain "//": "/data//a.img"');
   });
