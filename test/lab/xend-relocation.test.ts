@@ -136,6 +136,35 @@ describe("XendRelocationConfig on the lab's xm hosts", () => {
     expect((await ssh.node1.sh("xm list")).code).toBe(0);
   }, 300_000);
 
+  test("a restart that never happens (the init script fails, the old xend keeps running): the run says so, and the next one restarts xend although the file looks converged", async () => {
+    const marker = () => ssh.node1.sh("cat /var/run/xen-ha/xend-restart-pending").then((r) => (r.code === 0 ? r.stdout : null));
+    await install("node1", originals.node1);
+    // relocation on and listening already, so that only hosts-allow changes: nothing a listener shows
+    await server.resource(provider).up(inputs(node1, node2, { hostsAllow: [node2.address] }));
+    const init = await sh("node1", "cat /etc/init.d/xend");
+    const pid0 = await xendPid("node1");
+    await sh("node1", "cat > /etc/init.d/xend", [], init.replace("#!/bin/sh\n", '#!/bin/sh\n[ "$1" = restart ] && { echo "xend restart refused (test)" >&2; exit 1; }\n'));
+    try {
+      const err = await server.resource(provider).up(inputs(node1, node2)).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ProviderCallError);
+      expect((err as Error).message).toMatch(new RegExp(`xend was not restarted on ${node1.address}: service xend restart failed: .*the same xend \\(pid ${pid0}\\) still runs`, "s"));
+      expect(await xendPid("node1")).toBe(pid0);
+      expect(readXendConfig(await readConfig("node1")).relocationHostsAllow).toContain(node2.name); // the new file is in place
+      expect(await marker()).toBe(`xend-pid=${pid0}\nconfig=/etc/xen/xend-config.sxp\n`);
+    } finally {
+      await sh("node1", "cat > /etc/init.d/xend", [], init);
+    }
+    // the file already says what the inputs say: only the marker tells that xend still runs the old settings
+    const again = await server.resource(provider).up(inputs(node1, node2));
+    expect(again.state.outputs).toMatchObject({ xendRestarted: true, drift: [] });
+    const pid1 = await xendPid("node1");
+    expect(pid1).not.toBe(pid0);
+    expect(await marker()).toBeNull();
+    const third = await server.resource(provider).up(inputs(node1, node2));
+    expect(third.state.outputs).toMatchObject({ xendRestarted: false });
+    expect(await xendPid("node1")).toBe(pid1);
+  }, 300_000);
+
   test("xm migrate -l fails while relocation is off on the target, and works once both nodes are configured", async () => {
     const redhat = readFileSync(join(FIXTURES, "xend-config.sxp.redhat-style"), "utf8");
     await install("node1", redhat);

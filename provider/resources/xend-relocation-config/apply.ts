@@ -12,7 +12,9 @@ import type { RemoteHost } from "../../ssh/remote-host";
 import type { DesiredRelocation } from "../../formats/sxp-xend-relocation";
 import type { ProviderContext } from "../../core/impl";
 import { refuseOnPlanErrors } from "../../core/errors";
-import { listenersProbe, listensOn, relocationProbes, type RelocationFacts, XEND_LOG_TAIL_SCRIPT, xendAnswersProbe } from "./facts";
+import {
+  listenersProbe, listensOn, pendingRestartProbe, RESTART_MARKER, relocationProbes, type RelocationFacts, XEND_LOG_TAIL_SCRIPT, xendAnswersProbe,
+} from "./facts";
 import { planRelocation, type RelocationPlan } from "./plan";
 import type { XendRelocationInputs } from "./schema";
 
@@ -80,6 +82,18 @@ async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: nu
   }
 }
 
+/** The marker goes in place atomically (a rename), so it is either absent or complete. */
+const MARK_SCRIPT = `umask 022; mkdir -p "$(dirname "$3")" && printf 'xend-pid=%s\\nconfig=%s\\n' "$1" "$2" > "$3.tmp" && mv -f "$3.tmp" "$3"`;
+
+async function markRestartPending(h: RemoteHost, xendPid: string | null, configPath: string, timeoutMs: number): Promise<void> {
+  const r = await h.script(MARK_SCRIPT, [xendPid ?? "", configPath, RESTART_MARKER], { timeoutMs });
+  if (r.code !== 0) throw new Error(`could not record the pending xend restart in ${RESTART_MARKER}: ${r.stderr.trim()}; nothing was changed`);
+}
+
+async function clearRestartMarker(h: RemoteHost, timeoutMs: number): Promise<void> {
+  await h.run(["rm", "-f", "--", RESTART_MARKER], { timeoutMs });
+}
+
 async function xendLogTail(h: RemoteHost): Promise<string> {
   try {
     const r = await h.script(XEND_LOG_TAIL_SCRIPT, [], { timeoutMs: 15_000 });
@@ -108,9 +122,15 @@ export async function applyRelocation(
     let backupPath: string | null = null;
     if (plan.write !== null) {
       for (const a of plan.actions) ctx.log.info(`${i.configPath} ${a}`);
+      // first the debt, then the file: a run cut off between the write and the restart leaves the marker, and
+      // the next run restarts xend although the file already looks converged
+      if (plan.markRestart) await markRestartPending(h, facts.pending.xendPid, i.configPath, timeoutMs);
       backupPath = (await writeFileAtomic(h, i.configPath, plan.write, { timeoutMs })).backupPath;
     }
-    if (!plan.restart || !plan.edit) return { plan, facts, backupPath, restarted: false };
+    if (!plan.restart || !plan.edit) {
+      if (plan.clearMarker) await clearRestartMarker(h, timeoutMs);
+      return { plan, facts, backupPath, restarted: false };
+    }
 
     ctx.log.info(`restarting xend: ${plan.restartReason}`);
     const xend = service(h, "xend");
@@ -128,7 +148,20 @@ export async function applyRelocation(
       restartError = `service xend restart failed: ${(e as Error).message}; `;
     }
     const missing = await waitForXend(h, target, Math.min(timeoutMs, 60_000));
-    if (missing === null) return { plan, facts, backupPath, restarted: true };
+    if (missing === null) {
+      // a restart that failed while the old xend kept answering is no restart: the same pid runs the old settings
+      const now = (await gatherFacts(h, { p: pendingRestartProbe }, { timeoutMs })).p.xendPid;
+      if (now !== null && now === facts.pending.xendPid) {
+        throw new XendStartError(
+          `xend was not restarted on ${i.connection.host}: ${restartError}the same xend (pid ${now}) still runs the settings it started with. ` +
+            `${i.configPath} holds the new settings${plan.write !== null && backupPath ? ` (the previous file is ${backupPath})` : ""}; ` +
+            `the restart is recorded in ${RESTART_MARKER}, and the next run restarts xend`,
+          false,
+        );
+      }
+      await clearRestartMarker(h, timeoutMs);
+      return { plan, facts, backupPath, restarted: true };
+    }
 
     // Roll back: the previous file, then xend started again with it.
     const log = await xendLogTail(h);
@@ -146,6 +179,8 @@ export async function applyRelocation(
       }
       const back = await waitForXend(h, { ...target, server: false }, Math.min(timeoutMs, 60_000));
       restored = back === null;
+      // the host is as it was: xend runs the previous file, and owes nothing
+      if (restored) await clearRestartMarker(h, timeoutMs);
       rollback = back === null
         ? `the previous ${i.configPath} was restored and xend runs again with it`
         : `the previous ${i.configPath} was restored, but xend still does not come up (${back}): start it by hand`;

@@ -50,11 +50,49 @@ export function listensOn(listeners: readonly string[], port: number, address: s
   });
 }
 
+/**
+ * Written (with xend's pid) just before the provider writes a file that needs a restart, removed once xend
+ * runs with it. Found later with the same xend still running, it means the restart was lost (the connection
+ * dropped between the write and the restart, or the restart failed and the old xend kept running): the file
+ * alone cannot tell, because xend keeps what it read at its start. Under /var/run, so a reboot clears it.
+ */
+export const RESTART_MARKER = "/var/run/xen-ha/xend-restart-pending";
+
+export interface PendingRestart {
+  /** xend's pid now (/var/run/xend.pid), or null. */
+  xendPid: string | null;
+  /** Whether the marker exists. */
+  marked: boolean;
+  /** The pid of the xend that ran when the marker was written, or null when unknown. */
+  markedPid: string | null;
+}
+
+export function parsePendingRestart(o: ProbeOutput): PendingRestart {
+  const lines = o.stdout.split("\n");
+  const value = (prefix: string) => {
+    const v = lines.find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+    return v ? v : null;
+  };
+  return { xendPid: value("pid="), marked: lines.includes("marked"), markedPid: value("xend-pid=") };
+}
+
+export const pendingRestartProbe: Probe<PendingRestart> = {
+  script: `echo "pid=$(cat /var/run/xend.pid 2>/dev/null)"
+if [ -e "$1" ]; then echo marked; cat -- "$1"; fi
+exit 0`,
+  args: [RESTART_MARKER],
+  parse: parsePendingRestart,
+};
+
+/** Whether a restart the provider owed xend is still owed: the marker is there and the same xend runs. */
+export const restartLost = (p: PendingRestart): boolean => p.marked && (p.markedPid === null || p.markedPid === p.xendPid);
+
 export interface RelocationFacts {
   toolstack: Toolstack;
   config: string | null;
   xendRunning: boolean;
   listening: string[];
+  pending: PendingRestart;
 }
 
 export function relocationProbes(configPath: string) {
@@ -63,6 +101,7 @@ export function relocationProbes(configPath: string) {
     config: fileProbe(configPath),
     xendRunning: xendAnswersProbe,
     listening: listenersProbe,
+    pending: pendingRestartProbe,
   };
 }
 

@@ -12,7 +12,7 @@ import {
   type RelocationEdit,
   type RelocationSettings,
 } from "../../formats/sxp-xend-relocation";
-import { listensOn, RelocationFacts } from "./facts";
+import { listensOn, RelocationFacts, restartLost } from "./facts";
 import { hostsAllowValue, HostsAllowItem, XendRelocationInputs } from "./schema";
 
 /**
@@ -62,6 +62,10 @@ export interface RelocationPlan {
   restart: boolean;
   restartReason: string | null;
   edit: RelocationEdit | null;
+  /** Record, before the write, that xend owes a restart (the write changes what a restart would load). */
+  markRestart: boolean;
+  /** Remove a marker left by an earlier run that no longer means anything (xend restarted or stopped since). */
+  clearMarker: boolean;
 }
 
 function parseProblem(path: string, e: unknown): string {
@@ -84,7 +88,9 @@ export function currentSettings(path: string, text: string | null): RelocationSe
  * @param desired  what to reach; default: the inputs (delete passes the settings found before create)
  */
 export function planRelocation(host: string, i: XendRelocationInputs, f: RelocationFacts, desired?: DesiredRelocation): RelocationPlan {
-  const plan: RelocationPlan = { errors: [], warnings: [], write: null, actions: [], restart: false, restartReason: null, edit: null };
+  const plan: RelocationPlan = {
+    errors: [], warnings: [], write: null, actions: [], restart: false, restartReason: null, edit: null, markRestart: false, clearMarker: false,
+  };
   if (f.toolstack === "xl") plan.errors.push(xlHostMessage(host));
   if (f.toolstack === "none") plan.errors.push(`${host} has no Xen toolstack (neither xend nor xl was found)`);
   if (plan.errors.length > 0) return plan;
@@ -108,6 +114,7 @@ export function planRelocation(host: string, i: XendRelocationInputs, f: Relocat
   }
   if (!f.xendRunning) {
     plan.warnings.push(`xend is not running on ${host}: the relocation settings take effect when it starts (service xend start)`);
+    plan.clearMarker = f.pending.marked;
     return plan;
   }
   if (edit.effectiveChanged) {
@@ -116,7 +123,12 @@ export function planRelocation(host: string, i: XendRelocationInputs, f: Relocat
   } else if (desired.server && !listensOn(f.listening, desired.port, desired.address)) {
     plan.restart = true;
     plan.restartReason = `xend runs but does not listen on ${desired.address || "*"}:${desired.port} as its file says (started before the file was changed)`;
+  } else if (restartLost(f.pending)) {
+    plan.restart = true;
+    plan.restartReason = `the restart owed since an earlier change of ${i.configPath} never happened: xend (pid ${f.pending.xendPid ?? "unknown"}) still runs the settings it started with`;
   }
+  plan.markRestart = plan.restart && plan.write !== null;
+  plan.clearMarker = f.pending.marked && !plan.restart;
   return plan;
 }
 
@@ -138,6 +150,7 @@ export function relocationDrift(i: XendRelocationInputs, f: RelocationFacts): st
   if (f.xendRunning && want.server && !listensOn(f.listening, want.port, want.address)) {
     drift.push(`xend is not listening on ${want.address || "*"}:${want.port}`);
   }
+  if (f.xendRunning && restartLost(f.pending)) drift.push("xend still runs the settings it started with: the restart owed since the file changed never happened");
   return drift;
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { checkInputs } from "../../../provider/core/check";
 import { impl } from "../../../provider/resources/xend-relocation-config/impl";
-import { listensOn, parseListeners } from "../../../provider/resources/xend-relocation-config/facts";
+import { listensOn, parseListeners, parsePendingRestart } from "../../../provider/resources/xend-relocation-config/facts";
 import { inputsFromHost, planRelocation, relocationDrift, desiredRelocation } from "../../../provider/resources/xend-relocation-config/plan";
 import { xendRelocationInputsSchema, type XendRelocationInputs } from "../../../provider/resources/xend-relocation-config/schema";
 import { parseSxp } from "../../../provider/formats/sxp";
@@ -15,7 +15,8 @@ function inputs(over: Record<string, unknown> = {}): XendRelocationInputs {
   return xendRelocationInputsSchema.parse({ connection: conn, hostsAllow: ["198.18.0.12", "node2"], ...over });
 }
 
-const running = { toolstack: "xm" as const, config: upstream, xendRunning: true, listening: ["0.0.0.0:8002", "0.0.0.0:22"] };
+const owesNothing = { xendPid: "4242", marked: false, markedPid: null };
+const running = { toolstack: "xm" as const, config: upstream, xendRunning: true, listening: ["0.0.0.0:8002", "0.0.0.0:22"], pending: owesNothing };
 
 describe("XendRelocationConfig inputs", () => {
   it("fills in the defaults", () => {
@@ -64,6 +65,40 @@ describe("XendRelocationConfig plan", () => {
     expect(p.write).toBeNull();
     expect(p.restart).toBe(true);
     expect(p.restartReason).toMatch(/does not listen on \*:8002/);
+  });
+
+  it("a change to apply while xend runs: the restart is recorded before the file is written", () => {
+    const p = planRelocation("node1", inputs(), running);
+    expect(p).toMatchObject({ restart: true, markRestart: true, clearMarker: false });
+  });
+
+  it("a restart lost after an earlier write (same xend still running): restart although the file is converged", () => {
+    const converged = planRelocation("node1", inputs(), running).write;
+    const lost = { ...running, config: converged, pending: { xendPid: "4242", marked: true, markedPid: "4242" } };
+    const p = planRelocation("node1", inputs(), lost);
+    expect(p).toMatchObject({ write: null, restart: true, markRestart: false, clearMarker: false });
+    expect(p.restartReason).toMatch(/the restart owed since an earlier change of \/etc\/xen\/xend-config\.sxp never happened: xend \(pid 4242\)/);
+    expect(relocationDrift(inputs(), lost)).toEqual([expect.stringMatching(/restart owed since the file changed never happened/)]);
+    // a marker whose pid is unknown is taken as owed: one restart too many, never one too few
+    expect(planRelocation("node1", inputs(), { ...lost, pending: { xendPid: "4242", marked: true, markedPid: null } }).restart).toBe(true);
+  });
+
+  it("a marker that means nothing any more is removed, with no restart: xend restarted since, or stopped", () => {
+    const converged = planRelocation("node1", inputs(), running).write;
+    const restartedSince = { ...running, config: converged, pending: { xendPid: "5000", marked: true, markedPid: "4242" } };
+    expect(planRelocation("node1", inputs(), restartedSince)).toMatchObject({ restart: false, clearMarker: true });
+    expect(relocationDrift(inputs(), restartedSince)).toEqual([]);
+    const stopped = { ...restartedSince, xendRunning: false, listening: [] };
+    expect(planRelocation("node1", inputs(), stopped)).toMatchObject({ restart: false, clearMarker: true });
+  });
+
+  it("reads the marker probe's output", () => {
+    expect(parsePendingRestart({ code: 0, stdout: "pid=4242\n", stderr: "" })).toEqual({ xendPid: "4242", marked: false, markedPid: null });
+    expect(parsePendingRestart({ code: 0, stdout: "pid=4242\nmarked\nxend-pid=4242\nconfig=/etc/xen/xend-config.sxp\n", stderr: "" }))
+      .toEqual({ xendPid: "4242", marked: true, markedPid: "4242" });
+    // no pid file (xend down), and a marker written when no pid was known
+    expect(parsePendingRestart({ code: 0, stdout: "pid=\nmarked\nxend-pid=\nconfig=/etc/xen/xend-config.sxp\n", stderr: "" }))
+      .toEqual({ xendPid: null, marked: true, markedPid: null });
   });
 
   it("xend stopped: write, no restart, a warning", () => {
