@@ -245,9 +245,9 @@ export function migrateArgv(inputs: LiveMigrationInputs, ts: Toolstack, targetAd
   if (ts === "xm") {
     return ["xm", "migrate", ...(o.live ? ["-l"] : []), ...(o.port ? ["-p", String(o.port)] : []), ...(o.ssl ? ["-s"] : []), inputs.domain, targetAddress];
   }
-  const custom = o.sshCommand !== undefined || o.sshConfigFile !== undefined;
+  // always -s: xl's own default (plain `ssh`) would leave host-key checking to the source's ssh_config
   const words = sshWords(o.sshCommand, o.sshConfigFile);
-  return ["xl", "migrate", ...(custom ? ["-s", words.map(quoteWord).join(" ")] : []), inputs.domain, targetAddress];
+  return ["xl", "migrate", "-s", words.map(quoteWord).join(" "), inputs.domain, targetAddress];
 }
 
 /** Logs what both hosts list while the migrate command runs, whenever it changes. */

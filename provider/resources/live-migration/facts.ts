@@ -251,8 +251,14 @@ export function relocationProbe(address: string, port: number): Probe<Relocation
 }
 
 /** The ssh words xl will run (`xl migrate -s`), without the host and the remote command. */
+/**
+ * The ssh command xl runs on the source. The target's host key must be known (XlMigrationTrust writes it to
+ * known_hosts): StrictHostKeyChecking=yes on the command line, where no ssh_config (a `Host *` block saying
+ * `no` or `accept-new`) can override it. It comes after the user's own words, so an explicit choice in
+ * migration.sshCommand still wins (ssh takes the first value it is given).
+ */
 export function sshWords(sshCommand: readonly string[] | undefined, sshConfigFile: string | undefined): string[] {
-  return [...(sshCommand ?? ["ssh"]), ...(sshConfigFile ? ["-F", sshConfigFile] : [])];
+  return [...(sshCommand ?? ["ssh"]), ...(sshConfigFile ? ["-F", sshConfigFile] : []), "-o", "StrictHostKeyChecking=yes"];
 }
 
 /**

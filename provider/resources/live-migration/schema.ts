@@ -64,7 +64,9 @@ export const migrationOptionsSchema = z
       .optional()
       .describe(
         "xl only: the ssh command xl runs on the source to reach the target, as a list of words (e.g. " +
-          '`["ssh", "-p", "2222"]`). It is passed to `xl migrate -s` quoted word by word. Default: xl\'s own (`ssh`).',
+          '`["ssh", "-p", "2222"]`). It is passed to `xl migrate -s` quoted word by word, followed by ' +
+          "`-o StrictHostKeyChecking=yes` (the target's key must be in known_hosts whatever ssh_config says; a choice " +
+          "of your own in these words comes first and wins). Default: `ssh`.",
       ),
     sshConfigFile: absolutePath("ssh_config file on the source host")
       .optional()

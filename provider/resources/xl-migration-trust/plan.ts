@@ -61,7 +61,7 @@ export function authorizedLine(openssh: [number, number] | null, from: readonly 
 
 /** `xl migrate -s` words that use the key whatever ssh_config says. */
 export function sshCommand(keyPath: string): string[] {
-  return ["ssh", "-i", keyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes"];
+  return ["ssh", "-i", keyPath, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];
 }
 
 export interface TrustPlan {

@@ -134,7 +134,12 @@ const END = "# END xen-ha migration trust to ";
 
 /** The ssh_config block that makes plain `ssh HOST` (as `xl migrate` runs it) use the migration key. */
 export function sshConfigBlock(host: string, keyPath: string): string[] {
-  return [`${BEGIN}${host}`, `Host ${host}`, `    IdentityFile ${keyPath}`, "    IdentitiesOnly yes", "    BatchMode yes", `${END}${host}`];
+  return [
+    `${BEGIN}${host}`, `Host ${host}`, `    IdentityFile ${keyPath}`, "    IdentitiesOnly yes", "    BatchMode yes",
+    // the known_hosts line this resource wrote is the only key accepted (an earlier `Host *` block still wins
+    // in ssh_config; LiveMigration passes it on the command line too)
+    "    StrictHostKeyChecking yes", `${END}${host}`,
+  ];
 }
 
 /** Removes our block for `host` (if any). */

@@ -188,7 +188,9 @@ describe("other probes' parsers", () => {
     // A key restricted by XlMigrationTrust: its forced command refuses `command -v xl`, and that proves the login.
     const restricted = p.parse({ stdout: "", stderr: `${FORCED_COMMAND_REFUSAL}; refused: command -v xl\n`, code: 1 });
     expect(restricted).toEqual({ ok: true, detail: expect.stringMatching(/may only run xl migrate-receive/) });
-    expect(sshWords(["ssh", "-p", "2222"], "/root/.ssh/mig.conf")).toEqual(["ssh", "-p", "2222", "-F", "/root/.ssh/mig.conf"]);
+    // the target's host key must be known, whatever the source's ssh_config says; the user's own words come first
+    expect(sshWords(["ssh", "-p", "2222"], "/root/.ssh/mig.conf")).toEqual(["ssh", "-p", "2222", "-F", "/root/.ssh/mig.conf", "-o", "StrictHostKeyChecking=yes"]);
+    expect(sshWords(undefined, undefined)).toEqual(["ssh", "-o", "StrictHostKeyChecking=yes"]);
   });
 
   test("config candidates", () => {
@@ -259,10 +261,10 @@ describe("migrate commands", () => {
     const i = { ...base, migration: { ...base.migration, live: false, port: 8102, ssl: true } };
     expect(migrateArgv(i, "xm", "192.168.233.151")).toEqual(["xm", "migrate", "-p", "8102", "-s", "test01", "192.168.233.151"]);
   });
-  test("xl: no -l (xl rejects it); a custom ssh command is quoted word by word", () => {
-    expect(migrateArgv(base, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "test01", "192.168.233.151"]);
+  test("xl: no -l (xl rejects it); host keys checked strictly; a custom ssh command is quoted word by word", () => {
+    expect(migrateArgv(base, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -o StrictHostKeyChecking=yes", "test01", "192.168.233.151"]);
     const i = { ...base, migration: { ...base.migration, sshCommand: ["ssh", "-i", "/root/my key"], sshConfigFile: "/root/mig.conf" } };
-    expect(migrateArgv(i, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -i '/root/my key' -F /root/mig.conf", "test01", "192.168.233.151"]);
+    expect(migrateArgv(i, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -i '/root/my key' -F /root/mig.conf -o StrictHostKeyChecking=yes", "test01", "192.168.233.151"]);
   });
 });
 
