@@ -67,7 +67,9 @@ describe("the runbook, end to end", () => {
 
     expect(await lab.runningOn()).toEqual(["node2"]);
     expect(await lab.sightings("node1")).toEqual([]);
-    const expected = lab.ts === "xm" ? ["migrate", "-l", DOMAIN, lab.host("node2").address] : ["migrate", DOMAIN, lab.host("node2").address];
+    // xl: the target's host key checked strictly on the command line, whatever the source's ssh_config says
+    const expected = lab.ts === "xm" ? ["migrate", "-l", DOMAIN, lab.host("node2").address]
+      : ["migrate", "-s", "ssh -o 'StrictHostKeyChecking=yes'", DOMAIN, lab.host("node2").address];
     expect(migrateCmds(mark).map((c) => [c.host, c.argv])).toEqual([["node1", expected]]);
 
     const back = await res.up(lab.inputs("node1"));

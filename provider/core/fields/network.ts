@@ -52,12 +52,36 @@ export const userName = z
  * or ':', not "." or ".." (the kernel's dev_valid_name), and here also no leading '-' and only letters,
  * digits, '_', '.', '-' (what brctl, ip and the toolstacks' configs take without quoting).
  */
+export function interfaceNameProblem(s: string): string | null {
+  if (s === "") return "must not be empty";
+  if (s.length > 15) return `must be at most 15 characters (Linux IFNAMSIZ), got ${s.length}: ${JSON.stringify(s)}`;
+  if (s === "." || s === "..") return `must not be "." or ".."`;
+  if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(s)) return `must be letters, digits, '_', '.' or '-', not starting with '-', got ${JSON.stringify(s)}`;
+  return null;
+}
+
 export function interfaceName(what = "an interface name"): z.ZodString {
   return z.string({ error: `must be ${what}` }).superRefine((s, ctx) => {
-    const fail = (message: string) => ctx.addIssue({ code: "custom", message });
-    if (s === "") return fail("must not be empty");
-    if (s.length > 15) return fail(`must be at most 15 characters (Linux IFNAMSIZ), got ${s.length}: ${JSON.stringify(s)}`);
-    if (s === "." || s === "..") return fail(`must not be "." or ".."`);
-    if (!/^[A-Za-z0-9_.][A-Za-z0-9_.-]*$/.test(s)) return fail(`must be letters, digits, '_', '.' or '-', not starting with '-', got ${JSON.stringify(s)}`);
+    const problem = interfaceNameProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
+}
+
+/**
+ * Where a daemon listens: '' (every address), an IPv4 or IPv6 address, or an interface name (xend binds the
+ * interface's address from Xen 4.1). Digits and dots alone are an IPv4 address, never an interface name.
+ */
+export function listenAddressProblem(s: string): string | null {
+  if (s === "") return null;
+  if (s.includes(":")) return isIPv6(s) ? null : `is not a valid IPv6 address: ${JSON.stringify(s)}`;
+  if (/^[0-9.]+$/.test(s)) return isIPv4(s) ? null : `is not a valid IPv4 address (four numbers 0-255): ${JSON.stringify(s)}`;
+  const problem = interfaceNameProblem(s);
+  return problem ? `must be '', an IP address or an interface name: ${problem}` : null;
+}
+
+export function listenAddress(what = "an address to listen on"): z.ZodString {
+  return z.string({ error: `must be ${what}` }).superRefine((s, ctx) => {
+    const problem = listenAddressProblem(s);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
 }

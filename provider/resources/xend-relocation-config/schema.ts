@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { absolutePath } from "../../core/absolute-path";
+import { listenAddress } from "../../core/fields/network";
 import { python2RegexProblem } from "../../core/fields/python";
 import { seconds } from "../../core/seconds";
 import { connectionSchema } from "../../ssh/connection";
@@ -98,9 +99,7 @@ export const xendRelocationInputsSchema = z
       .default(true)
       .describe("Run xend's relocation server (`xend-relocation-server`), which receives `xm migrate` streams. Default true."),
     port: portSchema("TCP port of the relocation server (`xend-relocation-port`). Default 8002.").default(8002),
-    address: z
-      .string({ error: "must be an address" })
-      .refine((s) => !/[\s'"\\]/.test(s), "must not contain white space, quotes or backslashes")
+    address: listenAddress()
       .default("")
       .describe(
         "Address the relocation server listens on (`xend-relocation-address`): an IP address of the host, or " +

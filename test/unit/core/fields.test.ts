@@ -4,8 +4,9 @@
  * and that the shell-free argv and the files it reaches keep verbatim.
  */
 import { domainName } from "../../../provider/core/fields/domain-name";
-import { hostOrAddress, interfaceName, userName } from "../../../provider/core/fields/network";
+import { hostOrAddress, interfaceName, listenAddress, userName } from "../../../provider/core/fields/network";
 import { connectionSchema } from "../../../provider/ssh/connection";
+import { rng } from "../../support/seeded";
 
 const host = hostOrAddress();
 const ok = (schema: { safeParse(v: unknown): { success: boolean } }, v: unknown) => schema.safeParse(v).success;
@@ -31,6 +32,12 @@ describe("interfaceName", () => {
   test.each(["", "xen br0", "-xenbr0", "a".repeat(16), ".", "..", "eth0:1", "br/0", "br;0"])("refuses %j", (v) => expect(ok(itf, v)).toBe(false));
 });
 
+describe("listenAddress: every address, an IP address, or an interface", () => {
+  const la = listenAddress();
+  test.each(["", "0.0.0.0", "10.10.10.11", "::", "fe80::1", "xenbr1", "eth0.10"])("accepts %j", (v) => expect(ok(la, v)).toBe(true));
+  test.each(["999.999.999.999", "10.0.0", ":::", "-eth0", "xen br0", "a".repeat(16), "10.0.0.1;id", "'*'"])("refuses %j", (v) => expect(ok(la, v)).toBe(false));
+});
+
 describe("domainName, one rule everywhere", () => {
   const d = domainName();
   test.each(["test01", "Test-01", "web.prod_2", "a", "a".repeat(64)])("accepts %s", (v) => expect(ok(d, v)).toBe(true));
@@ -48,15 +55,6 @@ describe("connection: the boundary of every resource", () => {
     });
 });
 
-// A small seeded generator (mulberry32), so a failure is reproducible from the seed printed in its name.
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 // the characters around every rule's edges: separators, shell words, option starts, control and look-alike letters
 const ALPHABET = ["a", "Z", "0", "9", "-", "_", ".", ":", "/", " ", "\t", "\n", "\u0000", ";", "$", "(", ")", "`", "'", "\"", "\\", "@", "*", "е", "ø", "%", ",", "="];
 function randomString(next: () => number): string {
@@ -72,6 +70,7 @@ test(`seeded random strings (seed ${SEED}, ${RUNS} each): whatever a field accep
   const next = rng(SEED);
   const fields: [string, { safeParse(v: unknown): { success: boolean } }][] = [
     ["hostOrAddress", host], ["userName", userName], ["interfaceName", interfaceName()], ["domainName", domainName()],
+    ["listenAddress", listenAddress()],
   ];
   let accepted = 0;
   for (const [name, schema] of fields) {

@@ -10,6 +10,7 @@ import { absolutePath } from "../../../provider/core/absolute-path";
 import { liveMigrationInputsSchema } from "../../../provider/resources/live-migration/schema";
 import { xenDomainConfigInputsSchema } from "../../../provider/resources/xen-domain-config/schema";
 import { hostsAllowRegexProblem, xendRelocationInputsSchema } from "../../../provider/resources/xend-relocation-config/schema";
+import { rng } from "../../support/seeded";
 
 describe("python2RegexProblem", () => {
   test.each([
@@ -119,15 +120,6 @@ describe("the rules at the resources' boundary, each failure naming its field", 
   });
 });
 
-// A seeded generator (mulberry32): a failure is reproducible from the seed in the test's name.
-function rng(seed: number): () => number {
-  return () => {
-    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const pick = (next: () => number, parts: string[], max: number) =>
   Array.from({ length: Math.floor(next() * max) }, () => parts[Math.floor(next() * parts.length)]).join("");
 

@@ -262,9 +262,9 @@ describe("migrate commands", () => {
     expect(migrateArgv(i, "xm", "192.168.233.151")).toEqual(["xm", "migrate", "-p", "8102", "-s", "test01", "192.168.233.151"]);
   });
   test("xl: no -l (xl rejects it); host keys checked strictly; a custom ssh command is quoted word by word", () => {
-    expect(migrateArgv(base, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -o StrictHostKeyChecking=yes", "test01", "192.168.233.151"]);
+    expect(migrateArgv(base, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -o 'StrictHostKeyChecking=yes'", "test01", "192.168.233.151"]);
     const i = { ...base, migration: { ...base.migration, sshCommand: ["ssh", "-i", "/root/my key"], sshConfigFile: "/root/mig.conf" } };
-    expect(migrateArgv(i, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -i '/root/my key' -F /root/mig.conf -o StrictHostKeyChecking=yes", "test01", "192.168.233.151"]);
+    expect(migrateArgv(i, "xl", "192.168.233.151")).toEqual(["xl", "migrate", "-s", "ssh -i '/root/my key' -F /root/mig.conf -o 'StrictHostKeyChecking=yes'", "test01", "192.168.233.151"]);
   });
 });
 

@@ -31,7 +31,8 @@ describe("XendRelocationConfig inputs", () => {
     [{ hostsAllow: ["bad host"] }, "hostsAllow[0]", /not a host name/],
     [{ hostsAllow: [{ regex: "^a b$" }] }, "hostsAllow[0].regex", /white space/],
     [{ hostsAllow: [{ regex: "(" }] }, "hostsAllow[0].regex", /not a valid regular expression/],
-    [{ address: "a b" }, "address", /white space/],
+    [{ address: "a b" }, "address", /interface name/],
+    [{ address: "999.999.999.999" }, "address", /not a valid IPv4 address/],
     [{ ssl: { port: 8002, keyFile: "k.key", certFile: "k.crt" } }, "ssl.port", /must differ from port/],
   ])("refuses %j naming %s", (over, property, reason) => {
     const r = checkInputs(xendRelocationInputsSchema, { connection: conn, hostsAllow: ["node2"], ...over });
