@@ -155,7 +155,9 @@ export async function applyRelocation(
         throw new XendStartError(
           `xend was not restarted on ${i.connection.host}: ${restartError}the same xend (pid ${now}) still runs the settings it started with. ` +
             `${i.configPath} holds the new settings${plan.write !== null && backupPath ? ` (the previous file is ${backupPath})` : ""}; ` +
-            `the restart is recorded in ${RESTART_MARKER}, and the next run restarts xend`,
+            (plan.markRestart || facts.pending.marked
+              ? `the restart is recorded in ${RESTART_MARKER}, and the next run restarts xend`
+              : "the next run tries the restart again"),
           false,
         );
       }
