@@ -7,3 +7,7 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Up to `max - 1` parts drawn from `parts`, joined: strings built around a rule's edges. */
+export const pick = (next: () => number, parts: readonly string[], max: number): string =>
+  Array.from({ length: Math.floor(next() * max) }, () => parts[Math.floor(next() * parts.length)]).join("");

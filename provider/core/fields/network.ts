@@ -10,12 +10,22 @@ import { z } from "zod";
 // characters each, 253 in all. '_' is common in internal DNS (and in the lab's names) and harmless in argv.
 const LABEL = /^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
+/**
+ * For what reads as an IP address (a ':', or digits and dots only): why it is not a valid one, or null. For
+ * anything else, undefined: it is to be judged as a name.
+ */
+function ipLiteralProblem(s: string): string | null | undefined {
+  if (s.includes(":")) return isIPv6(s) ? null : `is not a valid IPv6 address: ${JSON.stringify(s)}`;
+  if (/^[0-9.]+$/.test(s)) return isIPv4(s) ? null : `is not a valid IPv4 address (four numbers 0-255): ${JSON.stringify(s)}`;
+  return undefined;
+}
+
 /** Why `s` is not a host name, an IPv4 address or an IPv6 address (bare, as ssh and the toolstacks take it), or null. */
 export function hostOrAddressProblem(s: string): string | null {
   if (s === "") return "must not be empty";
   if (s.startsWith("-")) return "must not start with '-' (a command would read it as an option)";
-  if (s.includes(":")) return isIPv6(s) ? null : `is not a valid IPv6 address: ${JSON.stringify(s)}`;
-  if (/^[0-9.]+$/.test(s)) return isIPv4(s) ? null : `is not a valid IPv4 address (four numbers 0-255): ${JSON.stringify(s)}`;
+  const ip = ipLiteralProblem(s);
+  if (ip !== undefined) return ip;
   if (s.length > 253) return `must be at most 253 characters (a DNS name), got ${s.length}`;
   const labels = s.endsWith(".") ? s.slice(0, -1).split(".") : s.split(".");
   const bad = labels.find((l) => !LABEL.test(l));
@@ -73,8 +83,8 @@ export function interfaceName(what = "an interface name"): z.ZodString {
  */
 export function listenAddressProblem(s: string): string | null {
   if (s === "") return null;
-  if (s.includes(":")) return isIPv6(s) ? null : `is not a valid IPv6 address: ${JSON.stringify(s)}`;
-  if (/^[0-9.]+$/.test(s)) return isIPv4(s) ? null : `is not a valid IPv4 address (four numbers 0-255): ${JSON.stringify(s)}`;
+  const ip = ipLiteralProblem(s);
+  if (ip !== undefined) return ip;
   const problem = interfaceNameProblem(s);
   return problem ? `must be '', an IP address or an interface name: ${problem}` : null;
 }

@@ -55,14 +55,18 @@ if command -v service >/dev/null 2>&1; then service xend status >/dev/null 2>&1;
 
 /**
  * Waits until xend answers (up to timeoutMs; less when the daemon is seen gone for GONE_GRACE_MS) and then, when
- * the server is on, until it listens as configured (up to LISTEN_GRACE_MS more). Returns what was missing, or null.
+ * the server is on, until it listens as configured (up to LISTEN_GRACE_MS more). Returns what was missing (null
+ * when nothing), and the pid of the xend seen last, read in the same round trip.
  */
-async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: number): Promise<string | null> {
+async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: number): Promise<{ missing: string | null; pid: string | null }> {
   let end = Date.now() + timeoutMs;
   let answered = false;
   let goneSince: number | null = null;
   for (;;) {
-    const f = await gatherFacts(h, { answers: xendAnswersProbe, running: xendProcessProbe, listening: listenersProbe }, { timeoutMs: 30_000 });
+    const f = await gatherFacts(
+      h, { answers: xendAnswersProbe, running: xendProcessProbe, listening: listenersProbe, pending: pendingRestartProbe }, { timeoutMs: 30_000 },
+    );
+    const seen = (missing: string | null) => ({ missing, pid: f.pending.xendPid });
     let missing: string;
     if (!f.answers) {
       missing = "xend does not answer `xm list`";
@@ -70,14 +74,14 @@ async function waitForXend(h: RemoteHost, want: DesiredRelocation, timeoutMs: nu
       else {
         goneSince ??= Date.now();
         missing += " (the xend daemon is not running: it exited)";
-        if (Date.now() - goneSince >= GONE_GRACE_MS) return missing;
+        if (Date.now() - goneSince >= GONE_GRACE_MS) return seen(missing);
       }
     } else if (want.server && !listensOn(f.listening, want.port, want.address)) {
       if (!answered) end = Math.min(end, Date.now() + LISTEN_GRACE_MS);
       answered = true;
       missing = `xend answers but does not listen on ${want.address || "*"}:${want.port} (listening: ${f.listening.join(", ") || "nothing"})`;
-    } else return null;
-    if (Date.now() >= end) return missing;
+    } else return seen(null);
+    if (Date.now() >= end) return seen(missing);
     await sleep(500);
   }
 }
@@ -147,10 +151,9 @@ export async function applyRelocation(
     } catch (e) {
       restartError = `service xend restart failed: ${(e as Error).message}; `;
     }
-    const missing = await waitForXend(h, target, Math.min(timeoutMs, 60_000));
+    const { missing, pid: now } = await waitForXend(h, target, Math.min(timeoutMs, 60_000));
     if (missing === null) {
       // a restart that failed while the old xend kept answering is no restart: the same pid runs the old settings
-      const now = (await gatherFacts(h, { p: pendingRestartProbe }, { timeoutMs })).p.xendPid;
       if (now !== null && now === facts.pending.xendPid) {
         throw new XendStartError(
           `xend was not restarted on ${i.connection.host}: ${restartError}the same xend (pid ${now}) still runs the settings it started with. ` +
@@ -179,7 +182,7 @@ export async function applyRelocation(
       } catch {
         // waitForXend below says whether it came back
       }
-      const back = await waitForXend(h, { ...target, server: false }, Math.min(timeoutMs, 60_000));
+      const back = (await waitForXend(h, { ...target, server: false }, Math.min(timeoutMs, 60_000))).missing;
       restored = back === null;
       // the host is as it was: xend runs the previous file, and owes nothing
       if (restored) await clearRestartMarker(h, timeoutMs);

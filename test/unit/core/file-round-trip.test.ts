@@ -8,15 +8,13 @@ import { findExports, parseExports, renderExports, setExport } from "../../../pr
 import { findFstabEntries, parseFstab, renderFstab, setFstabEntry } from "../../../provider/formats/fstab";
 import { nfsExportInputsSchema } from "../../../provider/resources/nfs-export/schema";
 import { nfsMountInputsSchema } from "../../../provider/resources/nfs-mount/schema";
-import { rng } from "../../support/seeded";
+import { pick, rng } from "../../support/seeded";
 
 const SEED = 20261207;
 // never an option (it starts with "/"), never two words, nothing a shell gives a meaning to
 // eslint-disable-next-line no-control-regex
 const oneWord = (p: string) => p.startsWith("/") && !/[\s\x00-\x1f\x7f;$`'"\\#()]/.test(p);
 const conn = { host: "198.18.0.30", password: "pw" };
-const pick = (next: () => number, parts: string[], max: number) =>
-  Array.from({ length: Math.floor(next() * max) }, () => parts[Math.floor(next() * parts.length)]).join("");
 const PATH = ["/", "data", "a", "-", ".", "..", "//", " ", "\t", "\n", "#", ",", "(", ")", "\\", "\"", "'", "$", ";", "é", "\u0000", "%", "=", ":"];
 const HOST = ["node1", "10.10.10.", "1", "0/24", "*", "?", "@", "-", ".", "(", ")", " ", ",", "#", "[", "::", "é"];
 const OPTION = ["rw", "ro", "sync", "no_root_squash", "hard", "soft", "rsize=", "32768", "x", "=", ",", " ", "#", "-", "(", "vers=4.2", "é"];

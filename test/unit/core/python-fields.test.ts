@@ -10,7 +10,7 @@ import { absolutePath } from "../../../provider/core/absolute-path";
 import { liveMigrationInputsSchema } from "../../../provider/resources/live-migration/schema";
 import { xenDomainConfigInputsSchema } from "../../../provider/resources/xen-domain-config/schema";
 import { hostsAllowRegexProblem, xendRelocationInputsSchema } from "../../../provider/resources/xend-relocation-config/schema";
-import { rng } from "../../support/seeded";
+import { pick, rng } from "../../support/seeded";
 
 describe("python2RegexProblem", () => {
   test.each([
@@ -120,8 +120,6 @@ describe("the rules at the resources' boundary, each failure naming its field", 
   });
 });
 
-const pick = (next: () => number, parts: string[], max: number) =>
-  Array.from({ length: Math.floor(next() * max) }, () => parts[Math.floor(next() * parts.length)]).join("");
 
 const SEED = 20261207;
 test(`seeded (seed ${SEED}): an extraKeys entry accepted by check reads back from the xm and xl file as written`, () => {
