@@ -167,11 +167,16 @@ export interface PingDuringMigration {
  * prints the longest gap (after `label`) and returns what the test asserts on.
  */
 export async function pingDuringMigration(lab: SimLab, ip: string, migrate: string, label: string): Promise<PingDuringMigration> {
-  const ping = lab.run("observer", `ping -D -i 0.01 -w 12 ${ip}`);
-  await new Promise((r) => setTimeout(r, 2000));
+  // the ping lasts as long as the migration does, however slow the machine, plus 2 s of answers after it: a fixed
+  // -w window once ended before a slow migration did, and the "answers after" check failed on a loaded machine
+  const ping = lab.run("observer", `ping -D -i 0.01 -w 300 ${ip}`);
+  const pause = () => new Promise((r) => setTimeout(r, 2000));
+  await pause();
   const t0 = Date.now();
   const m = await lab.run("node1", migrate);
   const t1 = Date.now();
+  await pause();
+  await lab.run("observer", "pkill -INT -x ping || true");
   const replies = pingReplies((await ping).stdout);
   let gap = 0;
   let lost = 0;
