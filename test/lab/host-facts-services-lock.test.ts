@@ -196,6 +196,74 @@ describe("withHostLock", () => {
     }
   });
 
+  test("a holder whose session froze (as a partition leaves it) loses its lease: a waiter ends it, names it and " +
+    "takes the lock, and the old holder's run fails instead of reporting success", async () => {
+    const other = otherProcess();
+    const h2 = await other.connect(conn(node1));
+    const lab = await LabSsh.connect(node1);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const first = other.withHostLock(h2, "t7", () => held.then(() => "old holder done"),
+      { leaseMs: 3000, description: "NfsMount frozen-holder" }).catch((e: Error) => e);
+    let shellPid = "";
+    try {
+      const note = await eventually(() => runFile("/run/lock/xen-ha-t7.lock"), (t) => /^lease \d+ /.test(t ?? ""));
+      expect(note).toContain("NfsMount frozen-holder");
+      shellPid = /^lease (\d+) /.exec(note ?? "")![1];
+      // Freeze the sshd process that feeds the holder's stdin: the shell lives on and holds the flock, but no
+      // renewal reaches it, exactly what a cut link leaves on the host while sshd waits on TCP.
+      const froze = await lab.sh('p=$(ps -o ppid= -p "$1" | tr -d " "); kill -STOP "$p" && echo "$p"', [shellPid]);
+      expect(froze.code).toBe(0);
+      const sshdPid = froze.stdout.trim();
+      try {
+        const notices: string[] = [];
+        expect(await withHostLock(h, "t7", async () => "taken", { timeoutMs: 30_000, notice: (m) => notices.push(m) }))
+          .toBe("taken");
+        expect(notices).toHaveLength(1);
+        expect(notices[0]).toContain(`took over the lock "t7" on ${h.label}`);
+        expect(notices[0]).toContain("NfsMount frozen-holder");
+        expect(notices[0]).toContain(`pid ${process.pid}`);
+        // ended: gone, or a zombie until its frozen parent reaps it
+        expect((await lab.sh('case "$(ps -o stat= -p "$1")" in ""|Z*) echo ended;; esac', [shellPid])).stdout)
+          .toContain("ended");
+      } finally {
+        await lab.sh('kill -CONT "$1"', [sshdPid]);
+      }
+      release();
+      const outcome = await first;
+      expect((outcome as Error).name).toBe("HostLockError"); // the other process's own class
+      expect(String(outcome)).toContain(`the lock "t7" on ${h2.label} was lost while this run held it`);
+      expect(await withHostLock(h, "t7", async () => "again")).toBe("again");
+    } finally {
+      release();
+      await first;
+      await other.closeAll();
+      lab.close();
+    }
+  });
+
+  test("a run-out lease note is not a licence to kill: a holder that does not keep the lock file open is never " +
+    "ended, and the waiter says why", async () => {
+    const lab = await LabSsh.connect(node1);
+    try {
+      // An operator's flock script holds the lock and left a stale note naming an unrelated process.
+      const holding = lab.sh('sleep 30 & innocent=$!; exec 9>>/run/lock/xen-ha-t8.lock; flock 9; ' +
+        'echo "lease $innocent 1 an old run" > /run/lock/xen-ha-t8.lock; echo "$innocent" > /tmp/xenha-t8-innocent; ' +
+        "sleep 5; exec 9>&-; kill $innocent");
+      const innocent = await eventually(() => lab.sh("cat /tmp/xenha-t8-innocent 2>/dev/null"), (r) => r.stdout !== "");
+      const e = await withHostLock(h, "t8", async () => "ran", { timeoutMs: 2000 }).catch((err: Error) => err);
+      expect(e).toBeInstanceOf(HostLockError);
+      expect(String(e)).toContain("an old run, lease until 1970-01-01T00:00:01Z (host clock)");
+      expect(String(e)).toContain(`pid ${innocent.stdout.trim()} does not hold the lock file`);
+      expect((await lab.sh('kill -0 "$1" && echo alive', [innocent.stdout.trim()])).stdout).toContain("alive");
+      await holding;
+      expect(await withHostLock(h, "t8", async () => "ran")).toBe("ran");
+    } finally {
+      await lab.sh("rm -f /tmp/xenha-t8-innocent");
+      lab.close();
+    }
+  });
+
   test("is reentrant along one call chain and released when the connection drops", async () => {
     expect(await withHostLock(h, "t3", () => withHostLock(h, "t3", async () => "nested"))).toBe("nested");
     const other = otherProcess();

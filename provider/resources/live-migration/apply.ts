@@ -449,7 +449,7 @@ export async function migrate(
         reasons: [cause, state, ...done],
       });
     },
-    { timeoutMs: 30_000, description: `LiveMigration of ${domain} to ${to.name}` },
+    { timeoutMs: 30_000, description: `LiveMigration of ${domain} to ${to.name}`, notice: log.warn },
   );
 }
 

@@ -43,7 +43,7 @@ async function converge(i: NfsExportInputs, ctx: ProviderContext): Promise<NfsEx
       }
       return observed(i, await gatherExportFacts(h, i), result.backupPath);
     },
-    { timeoutMs: i.timeoutSeconds * 1000, description: `NfsExport ${id}` },
+    { timeoutMs: i.timeoutSeconds * 1000, description: `NfsExport ${id}`, notice: ctx.log.warn },
   );
 }
 
@@ -94,7 +94,7 @@ export const impl = defineResource<NfsExportInputs, NfsExportOutputs>({
         if (steps.length === 0) return;
         await applyExportSteps(h, olds, steps, ctx, { removing: true, exportsText: f.exports });
       },
-      { timeoutMs: olds.timeoutSeconds * 1000, description: `NfsExport ${id}` },
+      { timeoutMs: olds.timeoutSeconds * 1000, description: `NfsExport ${id}`, notice: ctx.log.warn },
     );
   },
 });

@@ -56,8 +56,10 @@ async function converge(h: RemoteHost, i: NfsMountInputs, ctx: ProviderContext, 
   return result;
 }
 
-function locked<T>(h: RemoteHost, i: NfsMountInputs, fn: () => Promise<T>): Promise<T> {
-  return withHostLock(h, MOUNT_LOCK, fn, { timeoutMs: i.timeoutSeconds * 1000, description: `NfsMount ${nfsMountId(i)}` });
+function locked<T>(h: RemoteHost, i: NfsMountInputs, ctx: ProviderContext, fn: () => Promise<T>): Promise<T> {
+  return withHostLock(h, MOUNT_LOCK, fn, {
+    timeoutMs: i.timeoutSeconds * 1000, description: `NfsMount ${nfsMountId(i)}`, notice: ctx.log.warn,
+  });
 }
 
 export const impl = defineResource<NfsMountInputs, NfsMountOutputs>({
@@ -100,17 +102,17 @@ export const impl = defineResource<NfsMountInputs, NfsMountOutputs>({
 
   async create(i, ctx) {
     const h = await connect(i.connection);
-    return { id: nfsMountId(i), outs: await locked(h, i, () => converge(h, i, ctx, false)) };
+    return { id: nfsMountId(i), outs: await locked(h, i, ctx, () => converge(h, i, ctx, false)) };
   },
 
   async update(_id, olds, news, ctx) {
     const h = await connect(news.connection);
-    return { outs: await locked(h, news, () => converge(h, news, ctx, olds.createdMountPoint ?? false)) };
+    return { outs: await locked(h, news, ctx, () => converge(h, news, ctx, olds.createdMountPoint ?? false)) };
   },
 
   async delete(id, olds, ctx) {
     const h = await connect(olds.connection);
-    await locked(h, olds, async () => {
+    await locked(h, olds, ctx, async () => {
       const f = await gatherMountFacts(h, olds);
       const plan = planMountDelete(olds, f, olds.createdMountPoint ?? false);
       refuseOnPlanErrors(plan, { scope: `NfsMount ${id}` });

@@ -74,7 +74,7 @@ export async function applyDomainConfig(h: RemoteHost, i: XenDomainConfigInputs,
       ctx.log.warn(`the running domain ${i.name} differs from the file (it is not restarted): ${plan.runningDiffers.join("; ")}`);
     }
     return { facts, plan, backupPath, done };
-  });
+  }, { notice: ctx.log.warn });
 }
 
 /** Delete: the previous content back (adopted file) or the file removed; our autostart link removed. */
@@ -99,5 +99,5 @@ export async function removeDomainConfig(
       if (r.code !== 0) throw new ExecError(h.label, argv, r);
     }
     if (facts.running) ctx.log.warn(`the domain ${i.name} is still running on this host: deleting its config does not stop it`);
-  });
+  }, { notice: ctx.log.warn });
 }

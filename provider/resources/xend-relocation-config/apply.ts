@@ -197,5 +197,5 @@ export async function applyRelocation(
         `${rollback}. Last lines of /var/log/xen/xend.log:\n${log}`,
       restored,
     );
-  });
+  }, { notice: ctx.log.warn });
 }

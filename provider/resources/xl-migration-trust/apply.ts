@@ -19,10 +19,11 @@ import { defaultKeyPath, targetName, WRAPPER_PATH, type XlMigrationTrustInputs, 
 export const LOCK_NAME = "xl-migration-trust";
 
 /** Runs fn holding the lock on both hosts, in label order. */
-export async function withBothLocks<T>(a: RemoteHost, b: RemoteHost, fn: () => Promise<T>): Promise<T> {
+export async function withBothLocks<T>(a: RemoteHost, b: RemoteHost, ctx: ProviderContext, fn: () => Promise<T>): Promise<T> {
   const [first, second] = a.label <= b.label ? [a, b] : [b, a];
-  if (first.label === second.label) return withHostLock(first, LOCK_NAME, fn);
-  return withHostLock(first, LOCK_NAME, () => withHostLock(second, LOCK_NAME, fn));
+  const opts = { notice: ctx.log.warn };
+  if (first.label === second.label) return withHostLock(first, LOCK_NAME, fn, opts);
+  return withHostLock(first, LOCK_NAME, () => withHostLock(second, LOCK_NAME, fn, opts), opts);
 }
 
 const KEYGEN_SCRIPT = `set -e
@@ -84,7 +85,7 @@ export async function applyTrust(
 ): Promise<TrustApplyResult> {
   const timeoutMs = i.timeoutSeconds * 1000;
   const keyPath = defaultKeyPath(i);
-  return withBothLocks(src, tgt, async () => {
+  return withBothLocks(src, tgt, ctx, async () => {
     const state = await readState(src, tgt, i);
     let keyCreated = prior?.keyCreated ?? false;
     if (state.source.publicKey === null) {
@@ -154,7 +155,7 @@ export async function applyTrust(
 /** Takes back what `o` says was added. */
 export async function removeTrust(src: RemoteHost, tgt: RemoteHost, i: XlMigrationTrustInputs, o: XlMigrationTrustObserved, ctx: ProviderContext): Promise<void> {
   const timeoutMs = i.timeoutSeconds * 1000;
-  await withBothLocks(src, tgt, async () => {
+  await withBothLocks(src, tgt, ctx, async () => {
     const akFile = o.authorizedKeysFile;
     const { ak } = await gatherFacts(tgt, { ak: fileProbe(akFile) }, { timeoutMs });
     const s = await gatherFacts(src, { kh: fileProbe("/root/.ssh/known_hosts"), sc: fileProbe("/root/.ssh/config") }, { timeoutMs });
