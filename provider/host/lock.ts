@@ -33,7 +33,7 @@ export interface HostLockOptions {
   notice?: (message: string) => void;
 }
 
-export const DEFAULT_LEASE_MS = 30_000;
+const DEFAULT_LEASE_MS = 30_000;
 const EXIT_BUSY = 75;
 const EXIT_NO_FLOCK = 69;
 
@@ -163,30 +163,36 @@ async function acquire(h: RemoteHost, name: string, opts: HostLockOptions): Prom
     `user ${safeUser()}, since ${new Date().toISOString()})`.replace(/[\r\n]+/g, " ");
   const proc = await h.spawn(["sh", "-c", LOCK_SCRIPT, "sh", name, String(Math.ceil(timeoutMs / 1000)), who,
     String(Math.ceil(leaseMs / 1000))]);
-  let stdout = "";
   let stderr = "";
   proc.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      stdout += d.toString("utf8");
-      let nl: number;
-      while ((nl = stdout.indexOf("\n")) >= 0) {
-        const line = stdout.slice(0, nl);
-        stdout = stdout.slice(nl + 1);
-        if (line.startsWith("took-over ")) {
-          opts.notice?.(`took over the lock "${name}" on ${h.label}: the lease of ` +
-            `${describeHolder(parseLockNote(line.slice("took-over ".length)))} had run out, so its holder was ended`);
-        } else if (line.startsWith("locked ")) {
-          proc.stdout.off("data", onData);
-          return resolve();
-        } else {
-          proc.stdout.off("data", onData);
-          proc.kill();
-          return reject(new HostLockError(`unexpected answer while locking ${name} on ${h.label}: ${line.trim()}`));
-        }
+  // One reader for the shell's whole life: "took-over …" lines, then "locked …", and at the end "released",
+  // which the shell answers to "bye" only while it still holds the lock (an ended holder cannot answer).
+  let locked!: () => void;
+  let confirmed = false;
+  let failLock!: (e: Error) => void;
+  let pending = "";
+  proc.stdout.on("data", (d: Buffer) => {
+    pending += d.toString("utf8");
+    let nl: number;
+    while ((nl = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.startsWith("took-over ")) {
+        opts.notice?.(`took over the lock "${name}" on ${h.label}: the lease of ` +
+          `${describeHolder(parseLockNote(line.slice("took-over ".length)))} had run out, so its holder was ended`);
+      } else if (line.startsWith("locked ")) {
+        locked();
+      } else if (line === "released") {
+        confirmed = true;
+      } else {
+        proc.kill();
+        failLock(new HostLockError(`unexpected answer while locking ${name} on ${h.label}: ${line.trim()}`));
       }
-    };
-    proc.stdout.on("data", onData);
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    locked = resolve;
+    failLock = reject;
     proc.done.then((r) => {
       const said = stderr.trim();
       if (r.code === EXIT_BUSY) {
@@ -200,17 +206,9 @@ async function acquire(h: RemoteHost, name: string, opts: HostLockOptions): Prom
     }, reject);
   });
 
-  // The shell answers "released" to "bye" only while it still holds the lock: a holder that was ended, or whose
-  // connection is gone, cannot answer, however the channel ends.
-  let confirmed = false;
-  let tail = "";
-  proc.stdout.on("data", (d: Buffer) => {
-    tail = (tail + d.toString("utf8")).slice(-64);
-    if (/(^|\n)released\n/.test(tail)) confirmed = true;
-  });
   let ended = "";
   const settled = proc.done.then(
-    (r) => void (ended = `its holding shell ended with exit code ${r.code}`),
+    (r) => void (ended = `its holding shell ended with exit code ${r.code}, e.g. ended by a waiter after a missed renewal`),
     (e: Error) => void (ended = `the connection was lost: ${e.message}`),
   );
   const renew = setInterval(() => {
@@ -228,7 +226,7 @@ async function acquire(h: RemoteHost, name: string, opts: HostLockOptions): Prom
     proc.kill();
     if (confirmed) return "";
     if (!answered) return `its holding shell did not confirm the release within ${leaseMs / 1000} s`;
-    return `${ended}, e.g. ended by a waiter after a missed renewal`;
+    return ended;
   };
 }
 
