@@ -353,10 +353,15 @@ describe("the source host is cut off", () => {
     cut(true);
   });
 
-  test("failover: refused without policy, refused without fencing confirmation, started on the survivor with it", async () => {
+  test("failover: refused without policy, without fencing confirmation and with another incident's; started on the survivor with this incident's", async () => {
+    const res = server.resource(provider);
+    // The state sees test01 on node1 first: the incident a confirmation must name is that copy.
+    const before = await res.up(lab.inputs("node1"));
+    expect(before.state.outputs.lastSeen).toMatchObject({ host: "node1" });
+    const id = (before.state.outputs.lastSeen as { id: number }).id;
+    const incident = `node1:test01:id${id}`;
     cut(false);
     const mark = lab.mark();
-    const res = server.resource(provider);
     const noPolicy = await upFails(res, lab.inputs("node2"));
     expect(noPolicy.details).toMatch(/test01 is not running on any host that answered; node1 \(.*\) could not be asked and may still run it\. Failover is not allowed/);
 
@@ -365,9 +370,17 @@ describe("the source host is cut off", () => {
     expect(unfenced.details).toMatch(/writes the same disk from two hosts and corrupts it/);
     expect(MigrationLab.changing(lab.commandsSince(mark))).toEqual([]);
 
-    const up = await res.up(lab.inputs("node2", { failover: { allow: true, fencedHost: "node1" } }));
+    const unconfirmed = await upFails(res, lab.inputs("node2", { failover: { allow: true, fencedHost: "node1" } }));
+    expect(unconfirmed.details).toContain(`set failover.incident to "${incident}" (test01 was last seen there with id ${id})`);
+    // A confirmation left in the program from an earlier incident (another copy of test01 on node1).
+    const stale = await upFails(res, lab.inputs("node2", { failover: { allow: true, fencedHost: "node1", incident: `node1:test01:id${id + 1000}` } }));
+    expect(stale.details).toContain(`"node1:test01:id${id + 1000}" is not the current incident "${incident}"`);
+    expect(MigrationLab.changing(lab.commandsSince(mark))).toEqual([]);
+
+    const up = await res.up(lab.inputs("node2", { failover: { allow: true, fencedHost: "node1", incident } }));
     expect(up.state.outputs).toMatchObject({ currentHost: "node2" });
-    expect(up.state.outputs.lastMigration).toMatchObject({ kind: "start", from: "node1", to: "node2" });
+    expect(up.state.outputs.lastMigration).toMatchObject({ kind: "start", from: "node1", to: "node2", fencedIncident: incident });
+    expect(up.state.outputs.lastSeen).toMatchObject({ host: "node2" });
     expect((await lab.sightings("node2")).map((s) => s.listedAs)).toEqual(["normal"]);
     expect(MigrationLab.changing(lab.commandsSince(mark)).map((c) => [c.host, c.argv[0]])).toEqual([["node2", "create"]]);
 

@@ -38,6 +38,9 @@ import {
   type HostLocation,
   type Outcome,
   type PreflightFacts,
+  type LastSeen,
+  type RefusalCode,
+  type SpentConfirmation,
 } from "./plan";
 import { startPingProbe, type RunningProbe } from "./probe";
 import type { CandidateHost, LastMigration, LiveMigrationInputs, LiveMigrationOutputs, PreflightCheck, Toolstack } from "./schema";
@@ -51,7 +54,29 @@ const PROGRESS_INTERVAL_MS = 1_000;
 const RUN_SCRIPT = `PATH=$PATH:/usr/sbin:/sbin:/usr/local/sbin; export PATH
 exec "$@"`;
 
-export type Observed = Pick<LiveMigrationOutputs, "currentHost" | "locations" | "unreachableHosts">;
+export type Observed = Pick<LiveMigrationOutputs, "currentHost" | "locations" | "unreachableHosts" | "lastSeen">;
+
+/** What the state remembers between runs that decisions depend on. */
+export interface Prior {
+  lastMigration: LastMigration | null;
+  lastSeen: LastSeen | null;
+}
+
+export function priorOf(olds: Partial<LiveMigrationOutputs> | null): Prior {
+  return { lastMigration: olds?.lastMigration ?? null, lastSeen: olds?.lastSeen ?? null };
+}
+
+const INCIDENT_REFUSALS: ReadonlySet<RefusalCode> = new Set([
+  "failover-incident-unconfirmed",
+  "failover-incident-mismatch",
+  "failover-confirmation-spent",
+]);
+
+/** A spent fencing confirmation, from the last move. */
+function spentOf(prior: Prior): SpentConfirmation | null {
+  const m = prior.lastMigration;
+  return m?.fencedIncident ? { incident: m.fencedIncident, at: m.started } : null;
+}
 export type ConvergeOutputs = Observed & Pick<LiveMigrationOutputs, "preflight" | "lastMigration">;
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
@@ -108,9 +133,16 @@ export function locateAll(inputs: Pick<LiveMigrationInputs, "hosts" | "domain" |
   return Promise.all(inputs.hosts.map((c) => locateOne(c, inputs.domain, inputs.toolstack)));
 }
 
-export function observe(domain: string, locs: readonly HostLocation[]): Observed {
+/**
+ * What the hosts show. `lastSeen` is where the domain runs, with its id; when it runs on no host that answered,
+ * it stays what the state saw before (`seenBefore`): that is the copy a fencing confirmation is about.
+ */
+export function observe(domain: string, locs: readonly HostLocation[], seenBefore: LastSeen | null = null): Observed {
   const running = locs.filter((l) => l.sightings.some((s) => s.listedAs === "normal" && !s.down));
+  const one = running.length === 1 ? running[0] : null;
+  const sighting = one?.sightings.find((s) => s.listedAs === "normal" && !s.down);
   return {
+    lastSeen: one && sighting ? { host: one.host, id: sighting.id } : seenBefore,
     currentHost: running.length === 1 ? running[0].host : null,
     locations: locs.flatMap((l) => l.sightings.map((s) => ({ host: l.host, listedAs: listedName(domain, s.listedAs), state: s.state }))),
     unreachableHosts: locs.filter((l) => l.status !== "ok").map((l) => `${l.host}: ${l.error ?? l.status}`),
@@ -318,10 +350,11 @@ export async function migrate(
   from: CandidateHost,
   to: CandidateHost,
   checks: PreflightCheck[],
-  previous: LastMigration | null,
+  prior: Prior,
   log: Logger,
 ): Promise<ConvergeOutputs> {
   const domain = inputs.domain;
+  const previous = prior.lastMigration;
   const srcHost = await withTimeout(`connecting to ${from.name}`, ASK_TIMEOUT_MS, () => connect(from.connection));
   const lockName = `migrate-${domain.replace(/[^A-Za-z0-9_.-]/g, "_")}`;
   return withHostLock(
@@ -394,7 +427,7 @@ export async function migrate(
               `max RTT ${last.maxRttMs ?? "n/a"} ms (toolstack wall time ${wallMs} ms)`,
           );
         }
-        return { ...observe(domain, locations), preflight: checks, lastMigration: last };
+        return { ...observe(domain, locations, prior.lastSeen), preflight: checks, lastMigration: last };
       }
 
       // The migration did not happen (or cannot be proven): leave the domain in exactly one place.
@@ -420,7 +453,7 @@ export async function migrate(
         }
       }
       const final = plan.actions.length ? await locateAll(inputs) : locations;
-      const obs = observe(domain, final);
+      const obs = observe(domain, final, prior.lastSeen);
       if (obs.currentHost === to.name && final.every((l) => l.status === "ok")) {
         // The move itself happened (e.g. xl's final handshake broke after the target started the domain) and
         // the leftover at the source is gone: the domain runs where it was asked to, in one place.
@@ -469,16 +502,18 @@ export async function start(
   on: CandidateHost,
   ts: Toolstack,
   reason: "requested" | "failover",
-  previous: LastMigration | null,
+  prior: Prior,
   log: Logger,
+  incident?: string,
 ): Promise<ConvergeOutputs> {
   const domain = inputs.domain;
+  const previous = prior.lastMigration;
   const h = await withTimeout(`connecting to ${on.name}`, ASK_TIMEOUT_MS, () => connect(on.connection));
   const path = await findConfig(h, inputs, on.name);
   const checks: PreflightCheck[] = [{ host: on.name, check: "config", ok: true, detail: `${path} exists on ${on.name}` }];
   if (inputs.preflightOnly) {
     log.info(`preflightOnly: would start ${domain} on ${on.name} (${reason}) with ${ts} create ${path}`);
-    return { ...observe(domain, await locateAll(inputs)), preflight: checks, lastMigration: previous };
+    return { ...observe(domain, await locateAll(inputs), prior.lastSeen), preflight: checks, lastMigration: previous };
   }
   const from = reason === "failover" ? (inputs.failover.fencedHost ?? "") : "";
   log.info(`starting ${domain} on ${on.name} (${reason === "failover" ? `failover from fenced ${from}` : "startIfStopped"}): ${ts} create ${path}`);
@@ -487,31 +522,33 @@ export async function start(
   const r = await runOn(h, [ts, "create", path], inputs.migration.timeoutSeconds * 1000);
   const wallMs = Date.now() - t0;
   const locations = await locateAll(inputs);
-  const obs = observe(domain, locations);
+  const obs = observe(domain, locations, prior.lastSeen);
+  const made: LastMigration = {
+    from,
+    to: on.name,
+    kind: "start",
+    started: started.toISOString(),
+    wallMs,
+    downtimeMs: null,
+    packetsSent: null,
+    packetsLost: null,
+    maxRttMs: null,
+    toolstack: ts,
+    ...(incident ? { fencedIncident: incident } : {}),
+  };
   if (obs.currentHost !== on.name) {
     const msg =
       `starting ${domain} on ${on.name} failed: ${ts} create ${path} exited ${r.code}: ${r.output.trim() || "no output"}; ` +
       `now: ${describeLocations(domain, locations)}`;
+    // A create that failed cleanly started nothing, so a failover may try again with the same confirmation.
+    // One that left a copy listed has acted on it: the state records it as spent, and the next attempt needs a
+    // new confirmation from a person who has looked at that copy.
+    const lastMigration = incident ? made : previous;
     if (r.code !== 0 && obs.currentHost === null && locations.every((l) => l.sightings.length === 0)) throw new Error(msg);
-    throw new PartialFailure(msg, { id: domain, properties: { ...obs, preflight: checks, lastMigration: previous } });
+    throw new PartialFailure(msg, { id: domain, properties: { ...obs, preflight: checks, lastMigration } });
   }
   log.info(`verified: ${domain} runs on ${on.name}`);
-  return {
-    ...obs,
-    preflight: checks,
-    lastMigration: {
-      from,
-      to: on.name,
-      kind: "start",
-      started: started.toISOString(),
-      wallMs,
-      downtimeMs: null,
-      packetsSent: null,
-      packetsLost: null,
-      maxRttMs: null,
-      toolstack: ts,
-    },
-  };
+  return { ...obs, preflight: checks, lastMigration: made };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -523,8 +560,9 @@ function toolstackFor(inputs: LiveMigrationInputs, loc: HostLocation | undefined
   throw new Error(`cannot tell which toolstack ${loc?.host ?? "the host"} runs (${loc?.error ?? "no answer"}); set toolstack`);
 }
 
-export async function converge(inputs: LiveMigrationInputs, previous: LastMigration | null, log: Logger): Promise<ConvergeOutputs> {
+export async function converge(inputs: LiveMigrationInputs, prior: Prior, log: Logger): Promise<ConvergeOutputs> {
   const domain = inputs.domain;
+  const previous = prior.lastMigration;
   log.info(`locating ${domain} on ${inputs.hosts.map((h) => h.name).join(", ")}`);
   const locations = await locateAll(inputs);
   log.info(`  ${describeLocations(domain, locations)}`);
@@ -534,6 +572,8 @@ export async function converge(inputs: LiveMigrationInputs, previous: LastMigrat
     locations,
     startIfStopped: inputs.startIfStopped,
     failover: inputs.failover,
+    lastSeen: prior.lastSeen,
+    spent: spentOf(prior),
   });
   if (placement.action === "refuse") throw new Error(placement.message);
   for (const w of placement.warnings) log.warn(w);
@@ -542,10 +582,11 @@ export async function converge(inputs: LiveMigrationInputs, previous: LastMigrat
 
   if (placement.action === "none") {
     log.info(`${domain} already runs on ${placement.host}: nothing to do`);
-    return { ...observe(domain, locations), preflight: [], lastMigration: previous };
+    return { ...observe(domain, locations, prior.lastSeen), preflight: [], lastMigration: previous };
   }
   if (placement.action === "start") {
-    return start(inputs, cand(placement.on), toolstackFor(inputs, locOf(placement.on)), placement.reason, previous, log);
+    return start(inputs, cand(placement.on), toolstackFor(inputs, locOf(placement.on)), placement.reason, prior, log,
+      placement.incident);
   }
   const ts = toolstackFor(inputs, locOf(placement.from));
   log.info(`preflight: ${domain} ${placement.from} → ${placement.to} (${ts})`);
@@ -554,9 +595,9 @@ export async function converge(inputs: LiveMigrationInputs, previous: LastMigrat
   if (checks.some((c) => !c.ok)) throw preflightError(domain, placement.from, placement.to, checks);
   if (inputs.preflightOnly) {
     log.info(`preflightOnly: every check passed; ${domain} stays on ${placement.from}`);
-    return { ...observe(domain, locations), preflight: checks, lastMigration: previous };
+    return { ...observe(domain, locations, prior.lastSeen), preflight: checks, lastMigration: previous };
   }
-  return migrate(inputs, ts, cand(placement.from), cand(placement.to), checks, previous, log);
+  return migrate(inputs, ts, cand(placement.from), cand(placement.to), checks, prior, log);
 }
 
 /** Preview: the same decisions, read-only. Throws what `up` would refuse or what preflight would stop on. */
@@ -569,6 +610,12 @@ export async function dryRun(inputs: LiveMigrationInputs, log: Logger): Promise<
     startIfStopped: inputs.startIfStopped,
     failover: inputs.failover,
   });
+  // The incident is where the STATE last saw the domain, and check (where this runs) gets only the recorded
+  // inputs: up decides the confirmation; preview must not refuse a right one.
+  if (placement.action === "refuse" && INCIDENT_REFUSALS.has(placement.code)) {
+    log.info(`would fail ${inputs.domain} over to ${inputs.desiredHost} if failover.incident names the recorded incident (up checks it)`);
+    return;
+  }
   if (placement.action === "refuse") throw new Error(placement.message);
   if (placement.action === "none") return;
   if (placement.action === "start") {

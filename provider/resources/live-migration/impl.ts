@@ -3,7 +3,7 @@
  * plan.ts (decisions). See docs/resources/live-migration.md.
  */
 import { defineResource, diffFields, inputFields, mergeDiffs, NO_CHANGES } from "../../core";
-import { converge, dryRun, locateAll, observe } from "./apply";
+import { converge, dryRun, locateAll, observe, priorOf } from "./apply";
 import { liveMigrationInputsSchema, type LiveMigrationInputs, type LiveMigrationOutputs } from "./schema";
 
 export const impl = defineResource<LiveMigrationInputs, LiveMigrationOutputs>({
@@ -31,15 +31,15 @@ export const impl = defineResource<LiveMigrationInputs, LiveMigrationOutputs>({
 
   // Re-locates: a domain moved outside Pulumi shows up here, and the next `up` moves it back.
   async read(_id, olds) {
-    return { outs: observe(olds.domain, await locateAll(olds)) };
+    return { outs: observe(olds.domain, await locateAll(olds), priorOf(olds).lastSeen) };
   },
 
   async create(inputs, ctx) {
-    return { id: inputs.domain, outs: await converge(inputs, null, ctx.log) };
+    return { id: inputs.domain, outs: await converge(inputs, priorOf(null), ctx.log) };
   },
 
   async update(_id, olds, news, ctx) {
-    return { outs: await converge(news, olds.lastMigration ?? null, ctx.log) };
+    return { outs: await converge(news, priorOf(olds), ctx.log) };
   },
 
   // Deleting the resource stops managing the placement; the domain keeps running wherever it is.
@@ -47,3 +47,4 @@ export const impl = defineResource<LiveMigrationInputs, LiveMigrationOutputs>({
     ctx.log.info(`no longer managing where ${olds.domain} runs; it keeps running where it is (${olds.currentHost ?? "unknown"})`);
   },
 });
+

@@ -38,6 +38,21 @@ export interface HostLocation {
 export interface FailoverPolicy {
   allow: boolean;
   fencedHost?: string;
+  /** The incident the fencing confirmation is for, as the refusal named it (see incidentId). */
+  incident?: string;
+}
+
+/** Where the state last saw the domain running, and with which domain id. */
+export interface LastSeen {
+  host: string;
+  id: number | null;
+}
+
+/** A failover already made with a fencing confirmation: that confirmation is spent. */
+export interface SpentConfirmation {
+  incident: string;
+  /** when the failover started (ISO 8601) */
+  at: string;
 }
 
 export interface PlacementInput {
@@ -46,6 +61,25 @@ export interface PlacementInput {
   locations: readonly HostLocation[];
   startIfStopped: boolean;
   failover: FailoverPolicy;
+  /** From the state; null when it never saw the domain run (a new resource, a state from an older version). */
+  lastSeen?: LastSeen | null;
+  spent?: SpentConfirmation | null;
+}
+
+/**
+ * What a fencing confirmation is bound to: the host that stopped answering and the copy of the domain last seen
+ * on it (its domain id, which the toolstack does not give twice while the host stays up). So a confirmation
+ * left in the program from an earlier incident names another copy, and does not fit a new one. When a failover
+ * already acted on this incident's confirmation (its create left a copy it could not verify), the incident gets
+ * a `:retryN` suffix: the next attempt needs a person to confirm again, with a value never given before.
+ */
+export function incidentId(domain: string, host: string, lastSeen: LastSeen | null | undefined, spent?: SpentConfirmation | null): string {
+  const copy = lastSeen && lastSeen.host === host && lastSeen.id !== null ? `id${lastSeen.id}` : "never-seen";
+  const base = `${host}:${domain}:${copy}`;
+  if (!spent) return base;
+  if (spent.incident === base) return `${base}:retry1`;
+  const retry = spent.incident.startsWith(`${base}:retry`) ? Number(spent.incident.slice(base.length + 6)) : NaN;
+  return Number.isInteger(retry) ? `${base}:retry${retry + 1}` : base;
 }
 
 export type RefusalCode =
@@ -54,12 +88,15 @@ export type RefusalCode =
   | "running-nowhere"
   | "failover-not-allowed"
   | "failover-not-fenced"
+  | "failover-incident-unconfirmed"
+  | "failover-incident-mismatch"
+  | "failover-confirmation-spent"
   | "failover-target-unavailable";
 
 export type Placement =
   | { action: "none"; host: string; warnings: string[] }
   | { action: "migrate"; from: string; to: string; warnings: string[] }
-  | { action: "start"; on: string; reason: "requested" | "failover"; warnings: string[] }
+  | { action: "start"; on: string; reason: "requested" | "failover"; warnings: string[]; incident?: string }
   | { action: "refuse"; code: RefusalCode; message: string };
 
 const where = (l: HostLocation): string => `${l.host} (${l.error ?? l.status})`;
@@ -170,11 +207,48 @@ export function planPlacement(input: PlacementInput): Placement {
         (unfenced.length > 1 ? " Only one host can be confirmed fenced at a time." : ""),
     };
   }
+  const fenced = suspects[0].host;
+  const incident = incidentId(domain, fenced, input.lastSeen, input.spent);
+  const seen = input.lastSeen?.host === fenced && input.lastSeen.id !== null
+    ? `${domain} was last seen there with id ${input.lastSeen.id}`
+    : `this state never saw ${domain} run there`;
+  const confirm = `set failover.incident to "${incident}" (${seen}) once ${fenced} is fenced`;
+  if (input.failover.incident === undefined) {
+    return {
+      action: "refuse",
+      code: "failover-incident-unconfirmed",
+      message:
+        `refusing to fail ${domain} over to ${desiredHost}: failover.fencedHost confirms ${fenced} is fenced, but not ` +
+        `for which incident. A confirmation holds for one incident only: ${confirm}.`,
+    };
+  }
+  if (input.spent && input.failover.incident === input.spent.incident) {
+    return {
+      action: "refuse",
+      code: "failover-confirmation-spent",
+      message:
+        `refusing to fail ${domain} over to ${desiredHost}: the confirmation "${input.spent.incident}" was already used ` +
+        `by the failover that started at ${input.spent.at}, and a confirmation is used once. ${domain} is still not ` +
+        `running on any host that answered: find out what that failover left (${describeSightings(domain, locations) || "nothing listed"}), ` +
+        `then ${confirm}.`,
+    };
+  }
+  if (input.failover.incident !== incident) {
+    return {
+      action: "refuse",
+      code: "failover-incident-mismatch",
+      message:
+        `refusing to fail ${domain} over to ${desiredHost}: failover.incident "${input.failover.incident}" is not the ` +
+        `current incident "${incident}". It was given for another incident (or another copy of ${domain}), so it ` +
+        `says nothing about whether ${fenced} is fenced now: check that it is, then ${confirm}.`,
+    };
+  }
   return {
     action: "start",
     on: desiredHost,
     reason: "failover",
-    warnings: [`${suspects[0].host} is unreachable and confirmed fenced: starting ${domain} on ${desiredHost}`],
+    warnings: [`${fenced} is unreachable and confirmed fenced for incident ${incident}: starting ${domain} on ${desiredHost}`],
+    incident,
   };
 }
 

@@ -30,12 +30,12 @@ export interface LiveMigrationArgs {
     address: pulumi.Input<string>;
     intervalSeconds?: pulumi.Input<number>;
   }>;
-  failover?: pulumi.Input<{ allow?: pulumi.Input<boolean>; fencedHost?: pulumi.Input<string> }>;
+  failover?: pulumi.Input<{ allow?: pulumi.Input<boolean>; fencedHost?: pulumi.Input<string>; incident?: pulumi.Input<string> }>;
   startIfStopped?: pulumi.Input<boolean>;
   preflightOnly?: pulumi.Input<boolean>;
 }
 
-const OUTPUTS = [...inputFields(liveMigrationInputsSchema), "currentHost", "locations", "unreachableHosts", "preflight", "lastMigration"];
+const OUTPUTS = [...inputFields(liveMigrationInputsSchema), "currentHost", "locations", "unreachableHosts", "preflight", "lastMigration", "lastSeen"];
 
 /**
  * Keeps a Xen domain on its desired host with a verified live migration (see docs/resources/live-migration.md).
@@ -49,6 +49,7 @@ export class LiveMigration extends XenHaResource {
   declare readonly unreachableHosts: pulumi.Output<string[]>;
   declare readonly preflight: pulumi.Output<PreflightCheck[]>;
   declare readonly lastMigration: pulumi.Output<LastMigration | null>;
+  declare readonly lastSeen: pulumi.Output<{ host: string; id: number | null } | null>;
 
   constructor(name: string, args: LiveMigrationArgs, opts?: pulumi.CustomResourceOptions) {
     super({ kind: "LiveMigration", provider, outputs: OUTPUTS, secretProperties: ["hosts", "probe"] }, name, args, opts);

@@ -20,6 +20,9 @@ const hostName = z
 
 const address = hostOrAddress();
 
+/** `HOST:DOMAIN:idN` or `HOST:DOMAIN:never-seen`, with `:retryN` once a failover acted on it (plan.ts incidentId). */
+const INCIDENT_RE = /^[A-Za-z0-9_.-]{1,255}:[A-Za-z0-9_.-]{1,64}:(id\d{1,10}|never-seen)(:retry\d{1,6})?$/;
+
 export const candidateHostSchema = z
   .strictObject({
     name: hostName.describe(
@@ -109,6 +112,17 @@ export const failoverSchema = z
           "a failover away from it: starting the domain while the old copy may still run writes the same disk " +
           "from two hosts and corrupts it. Must name the unreachable host exactly.",
       ),
+    incident: z
+      .string({ error: "must be a string" })
+      .regex(INCIDENT_RE, {
+        error: 'must be the incident as the refusal names it, e.g. "node1:test01:id7"',
+      })
+      .optional()
+      .describe(
+        "The incident `fencedHost` is confirmed for, as the refusal names it (`HOST:DOMAIN:idN`: the copy of " +
+          "the domain last seen on that host). A confirmation holds for that incident once: one left in the " +
+          "program from an earlier incident, or already used by a failover, is refused.",
+      ),
   })
   .describe("What to do when the domain's host is down. Default: refuse and explain.");
 
@@ -161,6 +175,18 @@ export const liveMigrationInputsSchema = z
     if (v.failover.fencedHost !== undefined && !names.includes(v.failover.fencedHost)) {
       ctx.addIssue({ code: "custom", path: ["failover", "fencedHost"], message: `must be one of the hosts' names (${names.join(", ")})` });
     }
+    if (v.failover.incident !== undefined && INCIDENT_RE.test(v.failover.incident)) {
+      const [host, domain] = v.failover.incident.split(":");
+      if (v.failover.fencedHost === undefined) {
+        ctx.addIssue({ code: "custom", path: ["failover", "incident"], message: "needs failover.fencedHost: it is the incident that host is confirmed fenced for" });
+      } else if (host !== v.failover.fencedHost || domain !== v.domain) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["failover", "incident"],
+          message: `must be an incident of ${v.domain} on failover.fencedHost, "${v.failover.fencedHost}:${v.domain}:…", as the refusal names it`,
+        });
+      }
+    }
     if (v.failover.fencedHost !== undefined && v.failover.fencedHost === v.desiredHost) {
       ctx.addIssue({ code: "custom", path: ["failover", "fencedHost"], message: "cannot be the desired host: a fenced host cannot run the domain" });
     }
@@ -197,6 +223,10 @@ export const lastMigrationSchema = z.object({
   packetsLost: z.number().nullable().describe("Pings without a reply."),
   maxRttMs: z.number().nullable().describe("Slowest ping reply (ms)."),
   toolstack: z.enum(["xm", "xl"]).describe("The toolstack that did it."),
+  fencedIncident: z
+    .string()
+    .optional()
+    .describe("For a failover: the incident whose fencing confirmation it used (used once)."),
 });
 
 export const liveMigrationOutputsSchema = liveMigrationInputsSchema.safeExtend({
@@ -210,6 +240,14 @@ export const liveMigrationOutputsSchema = liveMigrationInputsSchema.safeExtend({
   unreachableHosts: z.array(z.string()).describe("Hosts that could not be asked at the last look, with why."),
   preflight: z.array(preflightCheckSchema).describe("The last preflight's checks, passed and failed."),
   lastMigration: lastMigrationSchema.nullable().describe("The last move this resource made."),
+  lastSeen: z
+    .object({ host: z.string(), id: z.number().nullable() })
+    .nullable()
+    .optional()
+    .describe(
+      "Where the domain was last seen running, with its domain id; kept while it runs nowhere that answers. " +
+        "A failover's fencing confirmation is bound to it (`failover.incident`).",
+    ),
 });
 
 export type PreflightCheck = z.infer<typeof preflightCheckSchema>;

@@ -293,6 +293,17 @@ describe("schema", () => {
     expect(issues({ domain: "t", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node2" } })).toEqual([
       "failover.fencedHost: cannot be the desired host: a fenced host cannot run the domain",
     ]);
+    expect(issues({ domain: "test01", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7" } })).toEqual([]);
+    expect(issues({ domain: "test01", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7:retry2" } })).toEqual([]);
+    expect(issues({ domain: "test01", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node1", incident: "node1" } })).toEqual([
+      'failover.incident: must be the incident as the refusal names it, e.g. "node1:test01:id7"',
+    ]);
+    expect(issues({ domain: "test01", hosts, desiredHost: "node2", failover: { allow: true, incident: "node1:test01:id7" } })).toEqual([
+      "failover.incident: needs failover.fencedHost: it is the incident that host is confirmed fenced for",
+    ]);
+    expect(issues({ domain: "test01", hosts, desiredHost: "node2", failover: { allow: true, fencedHost: "node1", incident: "node1:web01:id7" } })).toEqual([
+      'failover.incident: must be an incident of test01 on failover.fencedHost, "node1:test01:…", as the refusal names it',
+    ]);
     expect(issues({ domain: "t", hosts, desiredHost: "node2", toolstack: "xl", migration: { port: 8002 } })).toEqual([
       "migration: port and ssl are xm options; xl migrates over ssh",
     ]);
@@ -351,7 +362,24 @@ describe("observe (the outputs of a look at every host)", () => {
         { host: "node2", listedAs: "test01", state: "-b----" },
       ],
       unreachableHosts: ["node3: connect ETIMEDOUT"],
+      lastSeen: { host: "node2", id: 3 },
     });
+  });
+  test("lastSeen: where the one running copy is, else what the state saw before (the copy a failover is about)", () => {
+    const before = { host: "node1", id: 7 };
+    const gone = observe("test01", [
+      { host: "node1", status: "unreachable", error: "connect ETIMEDOUT", toolstack: null, sightings: [] },
+      { host: "node2", status: "ok", toolstack: "xm", sightings: [] },
+    ], before);
+    expect(gone).toMatchObject({ currentHost: null, lastSeen: before });
+    const two = observe("test01", [
+      { host: "node1", status: "ok", toolstack: "xm", sightings: [s("normal")] },
+      { host: "node2", status: "ok", toolstack: "xm", sightings: [s("normal")] },
+    ], before);
+    expect(two.lastSeen).toEqual(before);
+    const moved = observe("test01", [{ host: "node2", status: "ok", toolstack: "xm", sightings: [s("normal")] }], before);
+    expect(moved.lastSeen).toEqual({ host: "node2", id: 3 });
+    expect(observe("test01", [], null).lastSeen).toBeNull();
   });
   test("two running copies, or only a shut-down one: no current host", () => {
     const two = observe("test01", [

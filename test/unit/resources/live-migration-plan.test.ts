@@ -112,8 +112,69 @@ describe("planPlacement (Locate's cases)", () => {
         code: "failover-not-fenced",
       });
     });
-    test("allowed and fenced: start on the desired host", () => {
-      expect(place(locs, { failover: { allow: true, fencedHost: "node1" } })).toMatchObject({ action: "start", on: "node2", reason: "failover" });
+    test("allowed and fenced for this incident: start on the desired host, carrying the incident", () => {
+      const lastSeen = { host: "node1", id: 7 };
+      expect(place(locs, { lastSeen, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7" } })).toEqual({
+        action: "start",
+        on: "node2",
+        reason: "failover",
+        incident: "node1:test01:id7",
+        warnings: ["node1 is unreachable and confirmed fenced for incident node1:test01:id7: starting test01 on node2"],
+      });
+    });
+    test("fenced but no incident given: refused, naming the incident to confirm and the copy it is about", () => {
+      const p = place(locs, { lastSeen: { host: "node1", id: 7 }, failover: { allow: true, fencedHost: "node1" } });
+      expect(p).toMatchObject({ action: "refuse", code: "failover-incident-unconfirmed" });
+      if (p.action === "refuse") expect(p.message).toMatch(/set failover.incident to "node1:test01:id7" \(test01 was last seen there with id 7\) once node1 is fenced/);
+    });
+    test("a confirmation left from an earlier incident (another copy) is refused", () => {
+      // The domain came back on node1 as id 12 after the earlier failover; the program still says id7.
+      const p = place(locs, { lastSeen: { host: "node1", id: 12 }, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7" } });
+      expect(p).toMatchObject({ action: "refuse", code: "failover-incident-mismatch" });
+      if (p.action === "refuse") {
+        expect(p.message).toMatch(/"node1:test01:id7" is not the current incident "node1:test01:id12"/);
+      }
+    });
+    test("a state that never saw the domain on the dead host names the incident never-seen", () => {
+      const fromElsewhere = place(locs, { lastSeen: { host: "node2", id: 4 }, failover: { allow: true, fencedHost: "node1" } });
+      const noState = place(locs, { lastSeen: null, failover: { allow: true, fencedHost: "node1" } });
+      for (const p of [fromElsewhere, noState]) {
+        expect(p).toMatchObject({ action: "refuse", code: "failover-incident-unconfirmed" });
+        if (p.action === "refuse") expect(p.message).toMatch(/"node1:test01:never-seen" \(this state never saw test01 run there\)/);
+      }
+      expect(place(locs, { lastSeen: null, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:never-seen" } })).toMatchObject({
+        action: "start",
+      });
+    });
+    test("a confirmation a failover already acted on is spent: refused, and the next one is a new value", () => {
+      const spent = { incident: "node1:test01:id7", at: "2026-12-07T10:00:00.000Z" };
+      const input = { lastSeen: { host: "node1", id: 7 }, spent };
+      const again = place(locs, { ...input, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7" } });
+      expect(again).toMatchObject({ action: "refuse", code: "failover-confirmation-spent" });
+      if (again.action === "refuse") {
+        expect(again.message).toMatch(/already used by the failover that started at 2026-12-07T10:00:00.000Z/);
+        expect(again.message).toMatch(/find out what that failover left \(nothing listed\)/);
+        expect(again.message).toMatch(/set failover.incident to "node1:test01:id7:retry1"/);
+      }
+      expect(place(locs, { ...input, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7:retry1" } })).toMatchObject({
+        action: "start",
+        incident: "node1:test01:id7:retry1",
+      });
+      const twice = { ...input, spent: { ...spent, incident: "node1:test01:id7:retry1" } };
+      expect(place(locs, { ...twice, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7:retry1" } })).toMatchObject({
+        code: "failover-confirmation-spent",
+      });
+      expect(place(locs, { ...twice, failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id7:retry2" } })).toMatchObject({
+        action: "start",
+      });
+    });
+    test("a spent confirmation of another incident does not change this one", () => {
+      const p = place(locs, {
+        lastSeen: { host: "node1", id: 12 },
+        spent: { incident: "node1:test01:id7", at: "2026-12-01T00:00:00.000Z" },
+        failover: { allow: true, fencedHost: "node1", incident: "node1:test01:id12" },
+      });
+      expect(p).toMatchObject({ action: "start", incident: "node1:test01:id12" });
     });
     test("two hosts unreachable, one confirmed: refused", () => {
       expect(place([down("node1"), down("node3"), ok("node2")], { failover: { allow: true, fencedHost: "node1" } })).toMatchObject({
