@@ -33,6 +33,7 @@ import {
   judgeOutcome,
   listedName,
   planCleanup,
+  runningNormally,
   planPlacement,
   type HostFacts,
   type HostLocation,
@@ -138,11 +139,12 @@ export function locateAll(inputs: Pick<LiveMigrationInputs, "hosts" | "domain" |
  * it stays what the state saw before (`seenBefore`): that is the copy a fencing confirmation is about.
  */
 export function observe(domain: string, locs: readonly HostLocation[], seenBefore: LastSeen | null = null): Observed {
-  const running = locs.filter((l) => l.sightings.some((s) => s.listedAs === "normal" && !s.down));
-  const one = running.length === 1 ? running[0] : null;
-  const sighting = one?.sightings.find((s) => s.listedAs === "normal" && !s.down);
+  const running = locs.flatMap((l) => {
+    const s = runningNormally(l);
+    return s ? [{ host: l.host, id: s.id }] : [];
+  });
   return {
-    lastSeen: one && sighting ? { host: one.host, id: sighting.id } : seenBefore,
+    lastSeen: running.length === 1 ? running[0] : seenBefore,
     currentHost: running.length === 1 ? running[0].host : null,
     locations: locs.flatMap((l) => l.sightings.map((s) => ({ host: l.host, listedAs: listedName(domain, s.listedAs), state: s.state }))),
     unreachableHosts: locs.filter((l) => l.status !== "ok").map((l) => `${l.host}: ${l.error ?? l.status}`),

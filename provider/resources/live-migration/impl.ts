@@ -47,4 +47,3 @@ export const impl = defineResource<LiveMigrationInputs, LiveMigrationOutputs>({
     ctx.log.info(`no longer managing where ${olds.domain} runs; it keeps running where it is (${olds.currentHost ?? "unknown"})`);
   },
 });
-

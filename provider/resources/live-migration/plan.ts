@@ -66,6 +66,11 @@ export interface PlacementInput {
   spent?: SpentConfirmation | null;
 }
 
+/** The domain id the state last saw on `host`, or null when it never saw the domain run there. */
+function idSeenOn(host: string, lastSeen: LastSeen | null | undefined): number | null {
+  return lastSeen && lastSeen.host === host ? lastSeen.id : null;
+}
+
 /**
  * What a fencing confirmation is bound to: the host that stopped answering and the copy of the domain last seen
  * on it (its domain id, which the toolstack does not give twice while the host stays up). So a confirmation
@@ -74,7 +79,8 @@ export interface PlacementInput {
  * a `:retryN` suffix: the next attempt needs a person to confirm again, with a value never given before.
  */
 export function incidentId(domain: string, host: string, lastSeen: LastSeen | null | undefined, spent?: SpentConfirmation | null): string {
-  const copy = lastSeen && lastSeen.host === host && lastSeen.id !== null ? `id${lastSeen.id}` : "never-seen";
+  const id = idSeenOn(host, lastSeen);
+  const copy = id === null ? "never-seen" : `id${id}`;
   const base = `${host}:${domain}:${copy}`;
   if (!spent) return base;
   if (spent.incident === base) return `${base}:retry1`;
@@ -209,9 +215,8 @@ export function planPlacement(input: PlacementInput): Placement {
   }
   const fenced = suspects[0].host;
   const incident = incidentId(domain, fenced, input.lastSeen, input.spent);
-  const seen = input.lastSeen?.host === fenced && input.lastSeen.id !== null
-    ? `${domain} was last seen there with id ${input.lastSeen.id}`
-    : `this state never saw ${domain} run there`;
+  const seenId = idSeenOn(fenced, input.lastSeen);
+  const seen = seenId === null ? `this state never saw ${domain} run there` : `${domain} was last seen there with id ${seenId}`;
   const confirm = `set failover.incident to "${incident}" (${seen}) once ${fenced} is fenced`;
   if (input.failover.incident === undefined) {
     return {
@@ -516,7 +521,7 @@ export type Outcome =
   | { verdict: "nowhere" }
   | { verdict: "unknown"; detail: string };
 
-const runningNormally = (l: HostLocation | undefined): Sighting | undefined =>
+export const runningNormally = (l: HostLocation | undefined): Sighting | undefined =>
   l?.sightings.find((s) => s.listedAs === "normal" && !s.down);
 
 /**
